@@ -1,0 +1,56 @@
+//===- Passes.h - pipe passes -----------------------------------*- C++ -*-===//
+#ifndef DUALPIPE_DIALECT_PIPE_TRANSFORMS_PASSES_H
+#define DUALPIPE_DIALECT_PIPE_TRANSFORMS_PASSES_H
+
+#include "dualpipe/Dialect/Pipe/IR/PipeDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace dualpipe::pipe {
+
+#define GEN_PASS_DECL
+#include "dualpipe/Dialect/Pipe/Transforms/Passes.h.inc"
+
+/// Options of the `pipe-lower` pipeline.
+struct LowerPipelineOptions
+    : public mlir::PassPipelineOptions<LowerPipelineOptions> {
+  Option<std::string> kind{*this, "kind",
+                           llvm::cl::desc("Schedule kind (default: spec's)"),
+                           llvm::cl::init("")};
+  Option<int64_t> ranks{*this, "ranks", llvm::cl::desc("Ranks"),
+                        llvm::cl::init(0)};
+  Option<int64_t> microbatches{*this, "microbatches",
+                               llvm::cl::desc("Micro-batches"),
+                               llvm::cl::init(0)};
+  Option<int64_t> virtualStages{*this, "virtual-stages",
+                                llvm::cl::desc("Stages per rank (interleaved)"),
+                                llvm::cl::init(0)};
+  Option<bool> overlap{*this, "overlap",
+                       llvm::cl::desc("Overlap forward/backward pairs"),
+                       llvm::cl::init(true)};
+  Option<bool> forwardOnly{*this, "forward-only",
+                           llvm::cl::desc("Inference: forwards only"),
+                           llvm::cl::init(false)};
+  Option<std::string> policy{*this, "policy",
+                             llvm::cl::desc("Comm policy: eager or reference"),
+                             llvm::cl::init("eager")};
+  Option<int64_t> lookahead{*this, "lookahead",
+                            llvm::cl::desc("eager: receive post lookahead"),
+                            llvm::cl::init(-1)};
+};
+
+/// partition -> generate -> insert-comm -> fuse-overlap -> schedule-comm ->
+/// verify.
+void buildLowerPipeline(mlir::OpPassManager &pm,
+                        const LowerPipelineOptions &options);
+
+#define GEN_PASS_REGISTRATION
+#include "dualpipe/Dialect/Pipe/Transforms/Passes.h.inc"
+
+/// Registers every pipe pass and the `pipe-lower` pipeline.
+void registerPipePassesAndPipelines();
+
+} // namespace dualpipe::pipe
+
+#endif // DUALPIPE_DIALECT_PIPE_TRANSFORMS_PASSES_H

@@ -1,0 +1,71 @@
+//===- Lower.h - Level-2 to level-3 lowering (explicit comm) ----*- C++ -*-===//
+//
+// The three steps of the lowering, each a pass of its own in the pipe
+// dialect (pipe-insert-comm, pipe-fuse-overlap, pipe-schedule-comm):
+// insertComm makes every cross-rank dependency an explicit message,
+// fuseOverlap gives each overlapped pair its own communication, and
+// scheduleComm moves posts, waits and sends where a policy wants them.
+// Semantics of the instructions: Schedule.h; rules and messages:
+// docs/lowering.md.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DUALPIPE_SCHEDULE_LOWER_H
+#define DUALPIPE_SCHEDULE_LOWER_H
+
+#include "dualpipe/Schedule/Schedule.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace dualpipe {
+
+enum class CommPolicy {
+  Eager,     // "eager"
+  Reference, // "reference"
+};
+std::string_view toString(CommPolicy policy);
+std::optional<CommPolicy> parseCommPolicy(std::string_view text);
+
+/// pipe-insert-comm: every cross-rank dependency becomes a Send right after
+/// its producer step and a Recv + Wait right before its consumer step (token
+/// ids unique per program, 0,1,2,... in program order, rank after rank).
+/// Overlapped Steps become an Overlap Instr whose body holds the two Compute
+/// instrs only (comm stays outside, around it). Instr.origin = the
+/// Step.origin it came from for compute/overlap; -1 for new comm. Ops whose
+/// stage or micro-batch is out of range get no comm (the verifier reports
+/// them).
+Program insertComm(const Schedule &schedule);
+
+/// pipe-fuse-overlap: moves into each Overlap body the recvs+waits its two
+/// computations need (posted before them) and the sends they produce (after
+/// them). Only instructions adjacent to the overlap move, so the execution
+/// order, and with it the program's behaviour, is unchanged. Idempotent.
+void fuseOverlap(Program &program);
+
+/// pipe-schedule-comm: re-places posts (Recv), waits and sends according to
+/// the policy.
+///  eager (default): each Recv posted as early as possible (`lookahead`
+///    compute steps before its consumer; lookahead < 0 = at program start),
+///    Wait right before the consumer, blocking Send right after the producer.
+///  reference (dualpipe/dualpipev only, else error): DualPipe's
+///    commit-and-wait batching: the receives a compute step needs are posted
+///    together with the (asynchronous) sends of the step before it, and
+///    everything outstanding is waited right before each compute step, with
+///    the few early posts and late sends of deepseek-ai/DualPipe's step().
+/// Overlap bodies keep their comm inside (posted before / waited before /
+/// sent after). Tokens are renumbered 0,1,2,... in program order. Returns
+/// false, leaving `program` unchanged, and sets `error` if the policy does
+/// not apply, a comm instruction has no compute op to attach to, or the
+/// result would deadlock.
+struct ScheduleCommOptions {
+  CommPolicy policy = CommPolicy::Eager;
+  int64_t lookahead = -1;
+};
+bool scheduleComm(Program &program, const ScheduleCommOptions &options,
+                  std::string &error);
+
+} // namespace dualpipe
+
+#endif // DUALPIPE_SCHEDULE_LOWER_H

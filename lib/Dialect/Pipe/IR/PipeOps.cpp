@@ -1,0 +1,443 @@
+//===- PipeOps.cpp - pipe operations and their verifiers ------------------===//
+//
+// Op verifiers check what is local to one op tree: ranges, placement of the
+// stages an op names, overlap shape and token use. Whole-program properties
+// (completeness, matching, deadlock) are checked by pipe-verify-schedule.
+//
+//===----------------------------------------------------------------------===//
+#include "dualpipe/Dialect/Pipe/IR/PipeOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace dualpipe::pipe;
+
+//===----------------------------------------------------------------------===//
+// Enum conversions and helpers.
+//===----------------------------------------------------------------------===//
+
+// The dialect's enums and the core model's are declared in the same order.
+dualpipe::ScheduleKind dualpipe::pipe::toCore(ScheduleKind kind) {
+  return static_cast<dualpipe::ScheduleKind>(static_cast<uint32_t>(kind));
+}
+ScheduleKind dualpipe::pipe::fromCore(dualpipe::ScheduleKind kind) {
+  return static_cast<ScheduleKind>(static_cast<uint32_t>(kind));
+}
+dualpipe::PlacementKind dualpipe::pipe::toCore(PlacementKind kind) {
+  return static_cast<dualpipe::PlacementKind>(static_cast<uint32_t>(kind));
+}
+PlacementKind dualpipe::pipe::fromCore(dualpipe::PlacementKind kind) {
+  return static_cast<PlacementKind>(static_cast<uint32_t>(kind));
+}
+dualpipe::MsgKind dualpipe::pipe::toCore(MessageKind kind) {
+  return static_cast<dualpipe::MsgKind>(static_cast<uint32_t>(kind));
+}
+MessageKind dualpipe::pipe::fromCore(dualpipe::MsgKind kind) {
+  return static_cast<MessageKind>(static_cast<uint32_t>(kind));
+}
+
+std::optional<dualpipe::ComputeOp> dualpipe::pipe::getComputeOp(Operation *op) {
+  auto make = [](dualpipe::OpKind kind, auto computeOp) {
+    return dualpipe::ComputeOp{kind, static_cast<int64_t>(computeOp.getStage()),
+                               static_cast<int64_t>(computeOp.getMb())};
+  };
+  return llvm::TypeSwitch<Operation *, std::optional<dualpipe::ComputeOp>>(op)
+      .Case([&](ForwardOp f) { return make(dualpipe::OpKind::F, f); })
+      .Case([&](BackwardOp b) { return make(dualpipe::OpKind::B, b); })
+      .Case([&](BackwardInputOp i) { return make(dualpipe::OpKind::I, i); })
+      .Case([&](BackwardWeightOp w) { return make(dualpipe::OpKind::W, w); })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+dualpipe::Placement dualpipe::pipe::placementOf(ScheduleOp schedule) {
+  dualpipe::Placement placement;
+  placement.kind = toCore(schedule.getPlacement());
+  placement.ranks = static_cast<int64_t>(schedule.getRanks());
+  placement.stages = static_cast<int64_t>(schedule.getStages());
+  placement.microbatches = static_cast<int64_t>(schedule.getMicrobatches());
+  return placement;
+}
+
+namespace {
+/// The schedule and rank an op of a rank program belongs to.
+struct RankContext {
+  ScheduleOp schedule;
+  RankOp rank;
+  dualpipe::Placement placement;
+  int64_t rankId() { return static_cast<int64_t>(rank.getId()); }
+};
+} // namespace
+
+/// Context of a level-2/3 op, or nullopt if the enclosing schedule is itself
+/// malformed (its own verifier reports that), so that we never compute a
+/// placement from inconsistent sizes.
+static std::optional<RankContext> getRankContext(Operation *op) {
+  auto rank = op->getParentOfType<RankOp>();
+  if (!rank)
+    return std::nullopt;
+  auto schedule = rank->getParentOfType<ScheduleOp>();
+  if (!schedule)
+    return std::nullopt;
+  RankContext context{schedule, rank, placementOf(schedule)};
+  if (!context.placement.checkSizes().empty() ||
+      context.rankId() >= context.placement.ranks)
+    return std::nullopt;
+  return context;
+}
+
+static LogicalResult verifyStageAndMb(Operation *op, RankContext &context,
+                                      uint64_t stage, uint64_t mb) {
+  const dualpipe::Placement &placement = context.placement;
+  if (stage >= static_cast<uint64_t>(placement.stages))
+    return op->emitOpError() << "stage " << stage
+                             << " is out of range: the schedule has "
+                             << placement.stages << " stages";
+  if (mb >= static_cast<uint64_t>(placement.microbatches))
+    return op->emitOpError() << "micro-batch " << mb
+                             << " is out of range: the schedule has "
+                             << placement.microbatches << " micro-batches";
+  return success();
+}
+
+static LogicalResult verifyPlacedOnRank(Operation *op, RankContext &context,
+                                        int64_t stage, int64_t mb,
+                                        StringRef role) {
+  int64_t expected = context.placement.rankOf(stage, mb);
+  if (expected != context.rankId())
+    return op->emitOpError()
+           << role << "stage " << stage << " of micro-batch " << mb
+           << " is placed on rank " << expected << " by the "
+           << stringifyPlacementKind(context.schedule.getPlacement())
+           << " placement, not on rank " << context.rankId();
+  return success();
+}
+
+static LogicalResult verifyComputeOp(Operation *op, uint64_t stage,
+                                     uint64_t mb) {
+  std::optional<RankContext> context = getRankContext(op);
+  if (!context)
+    return success();
+  if (failed(verifyStageAndMb(op, *context, stage, mb)))
+    return failure();
+  return verifyPlacedOnRank(op, *context, static_cast<int64_t>(stage),
+                            static_cast<int64_t>(mb), "");
+}
+
+LogicalResult ForwardOp::verify() {
+  return verifyComputeOp(*this, getStage(), getMb());
+}
+LogicalResult BackwardOp::verify() {
+  return verifyComputeOp(*this, getStage(), getMb());
+}
+LogicalResult BackwardInputOp::verify() {
+  return verifyComputeOp(*this, getStage(), getMb());
+}
+LogicalResult BackwardWeightOp::verify() {
+  return verifyComputeOp(*this, getStage(), getMb());
+}
+
+//===----------------------------------------------------------------------===//
+// Custom assembly: enums as bare keywords.
+//===----------------------------------------------------------------------===//
+
+// Enum attributes print as `#pipe.schedule_kind<dualpipe>` on their own; in op
+// syntax only the keyword is printed, quoted where it is not an identifier
+// ("1f1b").
+template <typename AttrT>
+static ParseResult parseEnumKeyword(OpAsmParser &parser, AttrT &attr) {
+  using EnumT = decltype(std::declval<AttrT>().getValue());
+  SMLoc loc = parser.getCurrentLocation();
+  std::string keyword;
+  if (parser.parseKeywordOrString(&keyword))
+    return failure();
+  if (std::optional<EnumT> value = symbolizeEnum<EnumT>(keyword)) {
+    attr = AttrT::get(parser.getContext(), *value);
+    return success();
+  }
+  InFlightDiagnostic diag = parser.emitError(loc)
+                            << "unknown value '" << keyword
+                            << "'; expected one of:";
+  for (uint32_t i = 0; !stringifyEnum(static_cast<EnumT>(i)).empty(); ++i)
+    diag << " " << stringifyEnum(static_cast<EnumT>(i));
+  return diag;
+}
+
+template <typename AttrT>
+static void printEnumKeyword(OpAsmPrinter &printer, Operation *, AttrT attr) {
+  printer.printKeywordOrString(stringifyEnum(attr.getValue()));
+}
+
+static ParseResult parseOptionalKind(OpAsmParser &parser,
+                                     ScheduleKindAttr &kind) {
+  if (parser.parseOptionalKeyword("kind"))
+    return success();
+  return failure(parser.parseLParen() || parseEnumKeyword(parser, kind) ||
+                 parser.parseRParen());
+}
+
+static void printOptionalKind(OpAsmPrinter &printer, Operation *op,
+                              ScheduleKindAttr kind) {
+  if (!kind)
+    return;
+  printer << "kind(";
+  printEnumKeyword(printer, op, kind);
+  printer << ")";
+}
+
+//===----------------------------------------------------------------------===//
+// Level 1.
+//===----------------------------------------------------------------------===//
+
+LogicalResult ModelOp::verifyRegions() {
+  bool hasLayer = false;
+  for (Operation &op : getBody().front()) {
+    if (!isa<LayerOp>(op))
+      return op.emitOpError() << "is not allowed in a pipe.model; expected "
+                                 "pipe.layer ops only";
+    hasLayer = true;
+  }
+  if (!hasLayer)
+    return emitOpError() << "model '" << getSymName() << "' has no layers";
+  return success();
+}
+
+LogicalResult LayerOp::verify() {
+  if (getKernel().empty())
+    return emitOpError() << "kernel name must not be empty";
+  int costs = getF().has_value() + getB().has_value() + getW().has_value();
+  if (costs != 0 && costs != 3)
+    return emitOpError() << "cost needs f, b and w together";
+  if (costs == 3 && getW()->convertToDouble() > getB()->convertToDouble())
+    return emitOpError() << "weight-gradient cost w = "
+                         << getW()->convertToDouble()
+                         << " exceeds the backward cost b = "
+                         << getB()->convertToDouble();
+  return success();
+}
+
+static LogicalResult verifyLayout(Operation *op,
+                                  std::optional<ArrayRef<int64_t>> layout) {
+  if (!layout)
+    return success();
+  if (layout->empty())
+    return op->emitOpError() << "layout must not be empty";
+  for (auto [index, layers] : llvm::enumerate(*layout))
+    if (layers <= 0)
+      return op->emitOpError() << "layout entry " << index << " is " << layers
+                               << "; every stage needs at least one layer";
+  return success();
+}
+
+LogicalResult PipelineOp::verify() {
+  if (getVirtualStages() &&
+      getSchedule() != ScheduleKind::Interleaved1F1B && *getVirtualStages() != 1)
+    return emitOpError() << "virtual_stages is only valid for the "
+                            "interleaved-1f1b schedule, not "
+                         << stringifyScheduleKind(getSchedule());
+  return verifyLayout(*this, getLayout());
+}
+
+static LogicalResult verifyModelSymbol(Operation *op,
+                                       std::optional<StringRef> model,
+                                       SymbolTableCollection &symbolTable) {
+  if (!model)
+    return success();
+  Operation *target = symbolTable.lookupNearestSymbolFrom(
+      op, StringAttr::get(op->getContext(), *model));
+  if (!target)
+    return op->emitOpError() << "model '@" << *model << "' does not exist";
+  if (!isa<ModelOp>(target))
+    return op->emitOpError() << "'@" << *model << "' is a '"
+                             << target->getName() << "', not a pipe.model";
+  return success();
+}
+
+LogicalResult
+PipelineOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  return verifyModelSymbol(*this, getModel(), symbolTable);
+}
+
+//===----------------------------------------------------------------------===//
+// Level 2.
+//===----------------------------------------------------------------------===//
+
+LogicalResult ScheduleOp::verify() {
+  dualpipe::Placement placement = dualpipe::pipe::placementOf(*this);
+  std::string sizeError = placement.checkSizes();
+  if (!sizeError.empty())
+    return emitOpError() << sizeError;
+  if (getKind()) {
+    dualpipe::PlacementKind expected = dualpipe::placementFor(toCore(*getKind()));
+    if (expected != placement.kind)
+      return emitOpError() << "schedule kind "
+                           << stringifyScheduleKind(*getKind())
+                           << " uses the "
+                           << dualpipe::toString(expected)
+                           << " placement, not "
+                           << stringifyPlacementKind(getPlacement());
+  }
+  if (getLayout() && getLayout()->size() != getStages())
+    return emitOpError() << "layout has " << getLayout()->size()
+                         << " entries for " << getStages() << " stages";
+  if (getMessage() && !isa<RankedTensorType>(*getMessage()))
+    return emitOpError() << "message type must be a ranked tensor, got "
+                         << *getMessage();
+  return verifyLayout(*this, getLayout());
+}
+
+LogicalResult ScheduleOp::verifyRegions() {
+  llvm::DenseMap<uint64_t, RankOp> seen;
+  for (Operation &op : getBody().front()) {
+    auto rank = dyn_cast<RankOp>(op);
+    if (!rank)
+      return op.emitOpError() << "is not allowed in a pipe.schedule; expected "
+                                 "pipe.rank ops only";
+    if (rank.getId() >= getRanks())
+      return rank.emitOpError() << "rank id " << rank.getId()
+                                << " is out of range: the schedule has "
+                                << getRanks() << " ranks";
+    auto [it, inserted] = seen.try_emplace(rank.getId(), rank);
+    if (!inserted)
+      return rank.emitOpError()
+                 .append("rank ", rank.getId(), " is defined twice")
+                 .attachNote(it->second.getLoc())
+             << "first definition here";
+  }
+  return success();
+}
+
+LogicalResult
+ScheduleOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  return verifyModelSymbol(*this, getModel(), symbolTable);
+}
+
+static bool isRankProgramOp(Operation &op) {
+  return isa<ForwardOp, BackwardOp, BackwardInputOp, BackwardWeightOp,
+             OverlapOp, SendOp, RecvOp, WaitOp>(op);
+}
+
+LogicalResult RankOp::verifyRegions() {
+  for (Operation &op : getBody().front())
+    if (!isRankProgramOp(op))
+      return op.emitOpError() << "is not allowed in a pipe.rank; expected "
+                                 "compute, overlap or communication ops";
+  return success();
+}
+
+LogicalResult OverlapOp::verifyRegions() {
+  Operation *forward = nullptr;
+  Operation *backward = nullptr;
+  for (Operation &op : getBody().front()) {
+    if (isa<SendOp, RecvOp, WaitOp>(op))
+      continue;
+    Operation **slot = isa<ForwardOp>(op) ? &forward
+                       : isa<BackwardOp, BackwardInputOp, BackwardWeightOp>(op)
+                           ? &backward
+                           : nullptr;
+    if (!slot)
+      return op.emitOpError() << "is not allowed in a pipe.overlap; expected "
+                                 "one forward, one backward-family op and "
+                                 "communication";
+    if (*slot)
+      return emitOpError()
+                 .append("holds more than one ",
+                         slot == &forward ? "forward" : "backward-family",
+                         " op; expected exactly one forward and one "
+                         "backward-family op")
+                 .attachNote(op.getLoc())
+             << "second one here";
+    *slot = &op;
+  }
+  if (!forward || !backward)
+    return emitOpError() << "lacks a " << (forward ? "backward-family" : "forward")
+                         << " op; expected exactly one forward and one "
+                            "backward-family op";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Level 3.
+//===----------------------------------------------------------------------===//
+
+/// Checks a message key and peer. `producerSide` is true for a send (this
+/// rank produces the keyed data) and false for a recv (this rank consumes it).
+static LogicalResult verifyMessage(Operation *op, MessageKind kind,
+                                   uint64_t stage, uint64_t mb, uint64_t peer,
+                                   bool producerSide) {
+  std::optional<RankContext> context = getRankContext(op);
+  if (!context)
+    return success();
+  if (failed(verifyStageAndMb(op, *context, stage, mb)))
+    return failure();
+  if (peer >= static_cast<uint64_t>(context->placement.ranks))
+    return op->emitOpError() << "peer rank " << peer
+                             << " is out of range: the schedule has "
+                             << context->placement.ranks << " ranks";
+  if (static_cast<int64_t>(peer) == context->rankId())
+    return op->emitOpError() << "peer is its own rank " << peer
+                             << "; data that stays on a rank needs no message";
+  int64_t s = static_cast<int64_t>(stage);
+  bool isActivation = kind == MessageKind::Activation;
+  if (isActivation && s + 1 >= context->placement.stages)
+    return op->emitOpError() << "stage " << s
+                             << " is the last stage; it sends no activation";
+  if (!isActivation && s == 0)
+    return op->emitOpError()
+           << "stage 0 is the first stage; it produces no input gradient";
+  int64_t localStage = producerSide ? s : (isActivation ? s + 1 : s - 1);
+  return verifyPlacedOnRank(op, *context, localStage, static_cast<int64_t>(mb),
+                            producerSide ? "producer " : "consumer ");
+}
+
+LogicalResult SendOp::verify() {
+  return verifyMessage(*this, getKind(), getStage(), getMb(), getPeer(),
+                       /*producerSide=*/true);
+}
+
+LogicalResult RecvOp::verify() {
+  return verifyMessage(*this, getKind(), getStage(), getMb(), getPeer(),
+                       /*producerSide=*/false);
+}
+
+/// The ancestor of `op` that sits directly in `block`, if any.
+static Operation *ancestorIn(Block *block, Operation *op) {
+  return block->findAncestorOpInBlock(*op);
+}
+
+LogicalResult WaitOp::verify() {
+  Operation *producer = getToken().getDefiningOp();
+  auto waitRank = (*this)->getParentOfType<RankOp>();
+  auto tokenRank = producer ? producer->getParentOfType<RankOp>() : RankOp();
+  if (!producer || !tokenRank || tokenRank != waitRank) {
+    InFlightDiagnostic diag = emitOpError();
+    diag << "waits on a token that is not produced on its own rank";
+    if (tokenRank && waitRank)
+      diag << ": the token comes from rank " << tokenRank.getId()
+           << ", this wait is on rank " << waitRank.getId();
+    if (producer)
+      diag.attachNote(producer->getLoc()) << "token produced here";
+    return diag;
+  }
+  // Report only at a later wait, so that one double wait is one error.
+  Block *rankBlock = &waitRank.getBody().front();
+  Operation *self = ancestorIn(rankBlock, *this);
+  for (Operation *user : getToken().getUsers()) {
+    if (user == getOperation() || !isa<WaitOp>(user))
+      continue;
+    Operation *other = ancestorIn(rankBlock, user);
+    bool otherFirst = other == self ? user->isBeforeInBlock(*this)
+                                    : other->isBeforeInBlock(self);
+    if (otherFirst)
+      return emitOpError()
+                 .append("waits on a token that is already waited on")
+                 .attachNote(user->getLoc())
+             << "first wait here";
+  }
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "dualpipe/Dialect/Pipe/IR/PipeOps.cpp.inc"

@@ -1,0 +1,99 @@
+//===- GenerateSchedule.cpp - pipe-generate-schedule ----------------------===//
+#include "PassDetail.h"
+
+#include "dualpipe/Dialect/Pipe/IR/ScheduleModel.h"
+#include "dualpipe/Dialect/Pipe/Transforms/Passes.h"
+#include "dualpipe/Schedule/Generate.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace dualpipe::pipe {
+#define GEN_PASS_DEF_PIPEGENERATESCHEDULE
+#include "dualpipe/Dialect/Pipe/Transforms/Passes.h.inc"
+} // namespace dualpipe::pipe
+
+using namespace mlir;
+using namespace dualpipe::pipe;
+
+namespace {
+/// A schedule generated for one pipeline (or for the options alone), kept
+/// until every request has succeeded so that a failure emits nothing.
+struct PendingSchedule {
+  PipelineOp pipeline; // null: created from options on an empty module
+  dualpipe::Schedule schedule;
+};
+
+struct GenerateSchedulePass
+    : public dualpipe::pipe::impl::PipeGenerateScheduleBase<GenerateSchedulePass> {
+  using Base::Base;
+
+  FailureOr<dualpipe::Schedule> generate(PipelineOp pipeline,
+                                         Operation *anchor) {
+    FailureOr<ScheduleShape> shape = resolveScheduleShape(
+        pipeline, anchor, kind, ranks, microbatches, virtualStages);
+    if (failed(shape))
+      return failure();
+    dualpipe::GenerateOptions options;
+    options.kind = shape->kind;
+    options.ranks = shape->ranks;
+    options.microbatches = shape->microbatches;
+    options.virtualStages = shape->virtualStages;
+    options.overlap = overlap;
+    options.forwardOnly = forwardOnly;
+    std::string error;
+    std::optional<dualpipe::Schedule> schedule =
+        dualpipe::generateSchedule(options, error);
+    if (!schedule)
+      return anchor->emitError() << error;
+    if (pipeline && pipeline.getLayout() &&
+        static_cast<int64_t>(pipeline.getLayout()->size()) !=
+            schedule->placement.stages)
+      return pipeline.emitOpError()
+             << "layout has " << pipeline.getLayout()->size()
+             << " entries, but " << dualpipe::toString(shape->kind)
+             << " on " << shape->ranks << " ranks has "
+             << schedule->placement.stages << " stages";
+    return std::move(*schedule);
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<PendingSchedule> pending;
+    SmallVector<PipelineOp> pipelines(module.getOps<PipelineOp>());
+    bool optionsOnly = pipelines.empty();
+    if (optionsOnly && kind.empty() && ranks == 0 && microbatches == 0)
+      return; // Nothing to generate (e.g. the module is already scheduled).
+    if (optionsOnly) {
+      FailureOr<dualpipe::Schedule> schedule = generate({}, module);
+      if (failed(schedule))
+        return signalPassFailure();
+      pending.push_back({PipelineOp(), std::move(*schedule)});
+    }
+    for (PipelineOp pipeline : pipelines) {
+      FailureOr<dualpipe::Schedule> schedule = generate(pipeline, pipeline);
+      if (failed(schedule))
+        return signalPassFailure();
+      pending.push_back({pipeline, std::move(*schedule)});
+    }
+
+    OpBuilder builder(module.getContext());
+    for (PendingSchedule &item : pending) {
+      for (const auto &steps : item.schedule.ranks)
+        for (const dualpipe::Step &step : steps)
+          numComputeOps += step.isOverlap() ? 2 : 1;
+      if (!item.pipeline) {
+        builder.setInsertionPointToEnd(module.getBody());
+        writeSchedule(builder, module.getLoc(), "main", item.schedule);
+        continue;
+      }
+      builder.setInsertionPoint(item.pipeline);
+      ScheduleOp schedule =
+          writeSchedule(builder, item.pipeline.getLoc(),
+                        item.pipeline.getSymName(), item.schedule);
+      schedule.setModelAttr(item.pipeline.getModelAttr());
+      schedule.setLayoutAttr(item.pipeline.getLayoutAttr());
+      item.pipeline.erase();
+    }
+  }
+};
+} // namespace

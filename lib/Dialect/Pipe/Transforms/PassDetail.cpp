@@ -1,0 +1,87 @@
+//===- PassDetail.cpp - shared pieces of the pipe passes ------------------===//
+#include "PassDetail.h"
+
+#include "dualpipe/Dialect/Pipe/IR/ScheduleModel.h"
+
+using namespace mlir;
+using namespace dualpipe::pipe;
+
+FailureOr<ScheduleShape> dualpipe::pipe::resolveScheduleShape(
+    PipelineOp pipeline, Operation *anchor, StringRef kindOption,
+    int64_t ranksOption, int64_t microbatchesOption,
+    int64_t virtualStagesOption) {
+  Operation *where = pipeline ? pipeline.getOperation() : anchor;
+  ScheduleShape shape;
+  if (!kindOption.empty()) {
+    std::optional<dualpipe::ScheduleKind> kind =
+        dualpipe::parseScheduleKind(kindOption);
+    if (!kind)
+      return where->emitError()
+             << "unknown schedule kind '" << kindOption
+             << "'; expected one of dualpipe, dualpipev, 1f1b, "
+                "interleaved-1f1b, zb-h1, zbv, gpipe";
+    shape.kind = *kind;
+  } else if (pipeline) {
+    shape.kind = toCore(pipeline.getSchedule());
+  } else {
+    return where->emitError()
+           << "no pipe.pipeline in the module: give kind, ranks and "
+              "microbatches to create a schedule";
+  }
+  // Options are signed so that a negative count is reported, not wrapped.
+  auto pick = [&](int64_t option, std::optional<uint64_t> attr,
+                  StringRef name) -> FailureOr<int64_t> {
+    if (option < 0)
+      return where->emitError() << name << " must be positive, got " << option;
+    if (option > 0)
+      return option;
+    if (attr)
+      return static_cast<int64_t>(*attr);
+    return where->emitError() << "missing " << name
+                              << ": give it as an option or on the pipeline";
+  };
+  auto attrOf = [&](auto getter) -> std::optional<uint64_t> {
+    if (!pipeline)
+      return std::nullopt;
+    return getter();
+  };
+  FailureOr<int64_t> ranks =
+      pick(ranksOption, attrOf([&] { return pipeline.getRanks(); }), "ranks");
+  if (failed(ranks))
+    return failure();
+  FailureOr<int64_t> microbatches =
+      pick(microbatchesOption,
+           attrOf([&] { return pipeline.getMicrobatches(); }), "microbatches");
+  if (failed(microbatches))
+    return failure();
+  shape.ranks = *ranks;
+  shape.microbatches = *microbatches;
+  if (virtualStagesOption < 0)
+    return where->emitError() << "virtual-stages must be positive, got "
+                              << virtualStagesOption;
+  if (virtualStagesOption > 0)
+    shape.virtualStages = virtualStagesOption;
+  else if (pipeline && pipeline.getVirtualStages())
+    shape.virtualStages = static_cast<int64_t>(*pipeline.getVirtualStages());
+  return shape;
+}
+
+LogicalResult dualpipe::pipe::transformPrograms(
+    ModuleOp module, bool includeLevel2,
+    function_ref<std::string(ScheduleOp, dualpipe::Program &)> transform) {
+  bool failed = false;
+  for (ScheduleOp schedule : module.getOps<ScheduleOp>()) {
+    if (!includeLevel2 && !hasCommunication(schedule))
+      continue;
+    OriginTable origins;
+    dualpipe::Program program = readProgram(schedule, origins);
+    std::string error = transform(schedule, program);
+    if (!error.empty()) {
+      schedule.emitOpError() << error;
+      failed = true;
+      continue;
+    }
+    writeProgram(schedule, program, origins);
+  }
+  return failure(failed);
+}

@@ -1,0 +1,39 @@
+//===- PassDetail.h - shared pieces of the pipe passes ----------*- C++ -*-===//
+#ifndef DUALPIPE_LIB_DIALECT_PIPE_TRANSFORMS_PASSDETAIL_H
+#define DUALPIPE_LIB_DIALECT_PIPE_TRANSFORMS_PASSDETAIL_H
+
+#include "dualpipe/Dialect/Pipe/IR/PipeOps.h"
+#include "dualpipe/Schedule/Schedule.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+
+namespace dualpipe::pipe {
+
+/// A pipeline's schedule shape after command-line options override its
+/// attributes (an option left at its default keeps the attribute).
+struct ScheduleShape {
+  dualpipe::ScheduleKind kind = dualpipe::ScheduleKind::DualPipe;
+  int64_t ranks = 0;
+  int64_t microbatches = 0;
+  int64_t virtualStages = 2;
+};
+
+/// Resolves the shape of `pipeline` (may be null: options only). Emits an
+/// error at `pipeline` (or at `anchor`) and fails on an unknown kind or a
+/// missing value.
+mlir::FailureOr<ScheduleShape>
+resolveScheduleShape(PipelineOp pipeline, mlir::Operation *anchor,
+                     llvm::StringRef kindOption, int64_t ranksOption,
+                     int64_t microbatchesOption, int64_t virtualStagesOption);
+
+/// Applies `transform` to the program of every level-3 schedule (or, with
+/// `includeLevel2`, every schedule) in `module` and writes the result back.
+/// `transform` returns an error message on failure.
+mlir::LogicalResult transformPrograms(
+    mlir::ModuleOp module, bool includeLevel2,
+    llvm::function_ref<std::string(ScheduleOp, dualpipe::Program &)> transform);
+
+} // namespace dualpipe::pipe
+
+#endif // DUALPIPE_LIB_DIALECT_PIPE_TRANSFORMS_PASSDETAIL_H

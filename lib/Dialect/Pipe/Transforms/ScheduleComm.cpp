@@ -1,0 +1,40 @@
+//===- ScheduleComm.cpp - pipe-schedule-comm ------------------------------===//
+#include "PassDetail.h"
+
+#include "dualpipe/Dialect/Pipe/Transforms/Passes.h"
+#include "dualpipe/Schedule/Lower.h"
+
+namespace dualpipe::pipe {
+#define GEN_PASS_DEF_PIPESCHEDULECOMM
+#include "dualpipe/Dialect/Pipe/Transforms/Passes.h.inc"
+} // namespace dualpipe::pipe
+
+using namespace mlir;
+using namespace dualpipe::pipe;
+
+namespace {
+struct ScheduleCommPass
+    : public dualpipe::pipe::impl::PipeScheduleCommBase<ScheduleCommPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    std::optional<dualpipe::CommPolicy> parsed =
+        dualpipe::parseCommPolicy(policy);
+    if (!parsed) {
+      getOperation().emitError()
+          << "unknown comm policy '" << policy
+          << "'; expected eager or reference";
+      return signalPassFailure();
+    }
+    dualpipe::ScheduleCommOptions options;
+    options.policy = *parsed;
+    options.lookahead = lookahead;
+    auto place = [&](ScheduleOp, dualpipe::Program &program) {
+      std::string error;
+      dualpipe::scheduleComm(program, options, error);
+      return error;
+    };
+    if (failed(transformPrograms(getOperation(), /*includeLevel2=*/false, place)))
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,33 @@
+//===- VerifySchedule.cpp - pipe-verify-schedule --------------------------===//
+#include "dualpipe/Dialect/Pipe/IR/ScheduleModel.h"
+#include "dualpipe/Dialect/Pipe/Transforms/Passes.h"
+#include "dualpipe/Schedule/Verify.h"
+
+namespace dualpipe::pipe {
+#define GEN_PASS_DEF_PIPEVERIFYSCHEDULE
+#include "dualpipe/Dialect/Pipe/Transforms/Passes.h.inc"
+} // namespace dualpipe::pipe
+
+using namespace mlir;
+using namespace dualpipe::pipe;
+
+namespace {
+struct VerifySchedulePass
+    : public dualpipe::pipe::impl::PipeVerifyScheduleBase<VerifySchedulePass> {
+  using Base::Base;
+  void runOnOperation() override {
+    bool failed = false;
+    for (ScheduleOp schedule : getOperation().getOps<ScheduleOp>()) {
+      OriginTable origins;
+      std::vector<dualpipe::Finding> findings =
+          hasCommunication(schedule)
+              ? dualpipe::verifyProgram(readProgram(schedule, origins))
+              : dualpipe::verifySchedule(readSchedule(schedule, origins));
+      failed |= mlir::failed(emitFindings(findings, origins, schedule));
+    }
+    if (failed)
+      return signalPassFailure();
+    markAllAnalysesPreserved();
+  }
+};
+} // namespace

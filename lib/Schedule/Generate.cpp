@@ -1,0 +1,171 @@
+//===- Generate.cpp - Option checking and dispatch to the generators ------===//
+//
+// All constraints live here so that the MLIR passes, the tools and the
+// generators agree on one message per violation.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dualpipe/Schedule/Generate.h"
+#include "GenerateKinds.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace dualpipe {
+
+namespace {
+
+int64_t saturatingMul(int64_t a, int64_t b) {
+  int64_t result = 0;
+  if (__builtin_mul_overflow(a, b, &result))
+    return (a < 0) != (b < 0) ? std::numeric_limits<int64_t>::min()
+                              : std::numeric_limits<int64_t>::max();
+  return result;
+}
+
+std::string str(int64_t value) { return std::to_string(value); }
+
+std::string checkCommonSizes(const GenerateOptions &options) {
+  if (options.ranks <= 0)
+    return "ranks must be positive, got " + str(options.ranks);
+  if (options.ranks > kMaxRanks)
+    return "ranks must be at most " + str(kMaxRanks) + ", got " +
+           str(options.ranks);
+  if (options.microbatches <= 0)
+    return "microbatches must be positive, got " + str(options.microbatches);
+  if (options.microbatches > kMaxMicrobatches)
+    return "microbatches must be at most " + str(kMaxMicrobatches) + ", got " +
+           str(options.microbatches);
+  return "";
+}
+
+// Both DualPipe variants fill the pipeline from both ends before the steady
+// phase, which needs two micro-batches per rank.
+std::string checkTwoPerRank(std::string_view name,
+                            const GenerateOptions &options) {
+  if (options.microbatches < 2 * options.ranks)
+    return std::string(name) + " requires microbatches >= 2 * ranks (" +
+           str(2 * options.ranks) + "), got " + str(options.microbatches);
+  return "";
+}
+
+std::string checkDualPipe(const GenerateOptions &options) {
+  if (options.ranks % 2 != 0)
+    return "dualpipe requires an even number of ranks, got " +
+           str(options.ranks);
+  if (std::string error = checkTwoPerRank("dualpipe", options); !error.empty())
+    return error;
+  if (options.microbatches % 2 != 0)
+    return "dualpipe requires an even number of microbatches, got " +
+           str(options.microbatches);
+  return "";
+}
+
+// PyTorch's ScheduleInterleaved1F1B groups micro-batches into rounds of
+// microbatches / rounds; the chunk rotation is only well formed when the
+// rounds divide the micro-batches evenly.
+std::string checkInterleaved(const GenerateOptions &options) {
+  int64_t v = options.virtualStages;
+  if (v < 1)
+    return "interleaved-1f1b requires virtualStages >= 1, got " + str(v);
+  if (v > kMaxVirtualStages)
+    return "interleaved-1f1b requires virtualStages <= " +
+           str(kMaxVirtualStages) + ", got " + str(v);
+  if (v == 1)
+    return "";
+  int64_t rounds = std::max<int64_t>(1, options.microbatches / options.ranks);
+  if (options.microbatches % rounds != 0)
+    return "interleaved-1f1b requires microbatches to be a multiple of "
+           "max(1, microbatches / ranks) (" +
+           str(rounds) + "), got " + str(options.microbatches);
+  return "";
+}
+
+std::string checkKindSizes(const GenerateOptions &options) {
+  switch (options.kind) {
+  case ScheduleKind::DualPipe:
+    return checkDualPipe(options);
+  case ScheduleKind::DualPipeV:
+    return checkTwoPerRank("dualpipev", options);
+  case ScheduleKind::Interleaved1F1B:
+    return checkInterleaved(options);
+  case ScheduleKind::OneFOneB:
+  case ScheduleKind::ZBH1:
+  case ScheduleKind::ZBV:
+  case ScheduleKind::GPipe:
+    return "";
+  }
+  return "unknown schedule kind";
+}
+
+} // namespace
+
+int64_t stagesFor(ScheduleKind kind, int64_t ranks, int64_t virtualStages) {
+  switch (placementFor(kind)) {
+  case PlacementKind::Standard:
+  case PlacementKind::Dual:
+    return ranks;
+  case PlacementKind::V:
+    return saturatingMul(ranks, 2);
+  case PlacementKind::Interleaved:
+    return saturatingMul(ranks, virtualStages);
+  }
+  return ranks;
+}
+
+std::string checkGenerateOptions(const GenerateOptions &options) {
+  if (std::string error = checkCommonSizes(options); !error.empty())
+    return error;
+  if (std::string error = checkKindSizes(options); !error.empty())
+    return error;
+  int64_t pairs = saturatingMul(
+      stagesFor(options.kind, options.ranks, options.virtualStages),
+      options.microbatches);
+  if (pairs > kMaxStageMicrobatches)
+    return "stages * microbatches must be at most " +
+           str(kMaxStageMicrobatches) + ", got " + str(pairs);
+  return "";
+}
+
+std::optional<Schedule> generateSchedule(const GenerateOptions &options,
+                                         std::string &error) {
+  error = checkGenerateOptions(options);
+  if (!error.empty())
+    return std::nullopt;
+
+  Schedule schedule;
+  schedule.kind = options.kind;
+  schedule.placement.kind = placementFor(options.kind);
+  schedule.placement.ranks = options.ranks;
+  schedule.placement.stages =
+      stagesFor(options.kind, options.ranks, options.virtualStages);
+  schedule.placement.microbatches = options.microbatches;
+  schedule.ranks.resize(options.ranks);
+
+  switch (options.kind) {
+  case ScheduleKind::DualPipe:
+    detail::generateDualPipe(options, schedule);
+    break;
+  case ScheduleKind::DualPipeV:
+    detail::generateDualPipeV(options, schedule);
+    break;
+  case ScheduleKind::OneFOneB:
+    detail::generateOneFOneB(options, schedule);
+    break;
+  case ScheduleKind::Interleaved1F1B:
+    detail::generateInterleaved1F1B(options, schedule);
+    break;
+  case ScheduleKind::ZBH1:
+    detail::generateZBH1(options, schedule);
+    break;
+  case ScheduleKind::ZBV:
+    detail::generateZBV(options, schedule);
+    break;
+  case ScheduleKind::GPipe:
+    detail::generateGPipe(options, schedule);
+    break;
+  }
+  return schedule;
+}
+
+} // namespace dualpipe

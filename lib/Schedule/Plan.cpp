@@ -1,0 +1,243 @@
+//===- Plan.cpp - Pick a schedule kind for sizes, costs and memory --------===//
+
+#include "dualpipe/Schedule/Plan.h"
+#include "dualpipe/Schedule/Generate.h"
+#include "dualpipe/Schedule/Report.h"
+#include "dualpipe/Schedule/Simulate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <tuple>
+
+namespace dualpipe {
+
+namespace {
+
+const std::vector<ScheduleKind> &kindsOf(const PlanOptions &options) {
+  return options.kinds.empty() ? allScheduleKinds() : options.kinds;
+}
+
+GenerateOptions generateOptionsFor(const PlanOptions &options,
+                                   ScheduleKind kind) {
+  GenerateOptions g;
+  g.kind = kind;
+  g.ranks = options.ranks;
+  g.microbatches = options.microbatches;
+  g.virtualStages = options.virtualStages;
+  return g;
+}
+
+void summarize(const SimResult &sim, PlanCandidate &c) {
+  c.makespan = sim.makespan;
+  c.bubbleRatio = sim.bubbleRatio;
+  c.maxBubble = sim.maxBubble;
+  int64_t held = 0;
+  for (const RankStats &s : sim.ranks) {
+    c.peakActivations = std::max(c.peakActivations, s.peakActivations);
+    c.peakActivationBytes =
+        std::max(c.peakActivationBytes, s.peakActivationBytes);
+    c.maxParamBytes = std::max(c.maxParamBytes, s.paramBytes);
+    held += s.stagesHeld;
+  }
+  c.paramCopies = c.stages > 0 ? static_cast<double>(held) /
+                                     static_cast<double>(c.stages)
+                               : 0;
+}
+
+void checkBudget(const PlanOptions &options, PlanCandidate &c) {
+  if (options.maxActivations && c.peakActivations > *options.maxActivations)
+    c.overBudget = "peak activations " + std::to_string(c.peakActivations) +
+                   " > " + std::to_string(*options.maxActivations);
+  else if (options.maxActivationBytes &&
+           c.peakActivationBytes > *options.maxActivationBytes)
+    c.overBudget = "peak activation bytes " +
+                   formatQuantity(c.peakActivationBytes) + " > " +
+                   formatQuantity(*options.maxActivationBytes);
+  c.fits = c.overBudget.empty();
+}
+
+/// Simulates one kind; false (with `error`) only if the simulator rejects a
+/// generated schedule, which would be a bug in a generator or the lowering.
+bool evaluate(const PlanOptions &options, PlanCandidate &c,
+              std::string &error) {
+  GenerateOptions g = generateOptionsFor(options, c.kind);
+  c.stages = stagesFor(c.kind, options.ranks, options.virtualStages);
+  if (std::string why = checkGenerateOptions(g); !why.empty()) {
+    c.skipped = why;
+    return true;
+  }
+  std::optional<Schedule> schedule = generateSchedule(g, error);
+  if (!schedule) {
+    c.skipped = error;
+    error.clear();
+    return true;
+  }
+  CostModel cost = splitStages(options.cost, options.ranks, c.stages);
+  std::vector<Finding> findings;
+  std::optional<SimResult> sim = simulate(*schedule, cost, findings);
+  if (!sim) {
+    error = std::string(toString(c.kind)) + ": " + joinFindings(findings);
+    return false;
+  }
+  summarize(*sim, c);
+  checkBudget(options, c);
+  return true;
+}
+
+/// Lowest makespan; ties go to less activation memory, then fewer parameter
+/// copies, then the earlier kind.
+bool better(const PlanCandidate &a, const PlanCandidate &b) {
+  return std::tie(a.makespan, a.peakActivationBytes, a.peakActivations,
+                  a.paramCopies) < std::tie(b.makespan, b.peakActivationBytes,
+                                            b.peakActivations, b.paramCopies);
+}
+
+void recommend(PlanResult &result) {
+  const PlanCandidate *best = nullptr;
+  size_t simulated = 0;
+  for (const PlanCandidate &c : result.candidates) {
+    if (!c.skipped.empty())
+      continue;
+    ++simulated;
+    if (c.fits && (!best || better(c, *best)))
+      best = &c;
+  }
+  if (!best) {
+    result.reason = simulated == 0 ? "no kind applies to these sizes"
+                                   : "no kind fits the memory budget";
+    return;
+  }
+  result.recommended = best->kind;
+  bool budget =
+      result.options.maxActivations || result.options.maxActivationBytes;
+  result.reason = std::string(toString(best->kind)) + ": lowest makespan (" +
+                  formatQuantity(best->makespan) + ")" +
+                  (budget ? " within the memory budget" : "") +
+                  ", ties broken by activation memory";
+}
+
+std::string percent(double ratio) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f%%", ratio * 100);
+  return buf;
+}
+
+} // namespace
+
+std::string checkPlanOptions(const PlanOptions &options) {
+  if (options.ranks < 1)
+    return "ranks must be >= 1, got " + std::to_string(options.ranks);
+  if (options.microbatches < 1)
+    return "micro-batches must be >= 1, got " +
+           std::to_string(options.microbatches);
+  if (options.virtualStages < 1)
+    return "virtual stages must be >= 1, got " +
+           std::to_string(options.virtualStages);
+  if (std::string err = options.cost.validate(); !err.empty())
+    return "invalid cost model: " + err;
+  if (options.maxActivations && *options.maxActivations < 0)
+    return "max activations must be >= 0, got " +
+           std::to_string(*options.maxActivations);
+  if (options.maxActivationBytes && !(*options.maxActivationBytes >= 0))
+    return "max activation bytes must be >= 0, got " +
+           formatQuantity(*options.maxActivationBytes);
+  return {};
+}
+
+std::optional<PlanResult> plan(const PlanOptions &options, std::string &error) {
+  error = checkPlanOptions(options);
+  if (!error.empty())
+    return std::nullopt;
+  PlanResult result;
+  result.options = options;
+  for (ScheduleKind kind : kindsOf(options)) {
+    PlanCandidate c;
+    c.kind = kind;
+    if (!evaluate(options, c, error))
+      return std::nullopt;
+    result.candidates.push_back(std::move(c));
+  }
+  recommend(result);
+  return result;
+}
+
+std::string renderPlanText(const PlanResult &result) {
+  const PlanOptions &o = result.options;
+  std::string out = std::to_string(o.ranks) + " ranks, " +
+                    std::to_string(o.microbatches) + " micro-batches";
+  if (o.maxActivations)
+    out += ", at most " + std::to_string(*o.maxActivations) +
+           " live activations per rank";
+  if (o.maxActivationBytes)
+    out += ", at most " + formatQuantity(*o.maxActivationBytes) +
+           " activation bytes per rank";
+  out += "\n";
+  std::vector<std::vector<std::string>> rows;
+  std::string skipped;
+  for (const PlanCandidate &c : result.candidates) {
+    if (!c.skipped.empty()) {
+      skipped += "  " + std::string(toString(c.kind)) + ": " + c.skipped + "\n";
+      continue;
+    }
+    bool chosen = result.recommended && *result.recommended == c.kind;
+    rows.push_back({std::string(toString(c.kind)) + (chosen ? " *" : ""),
+                    std::to_string(c.stages), formatQuantity(c.makespan),
+                    percent(c.bubbleRatio), formatQuantity(c.maxBubble),
+                    std::to_string(c.peakActivations),
+                    formatQuantity(c.peakActivationBytes),
+                    formatQuantity(c.paramCopies),
+                    c.fits ? "yes" : "no (" + c.overBudget + ")"});
+  }
+  if (!rows.empty())
+    out += renderTable({"kind", "stages", "makespan", "bubble", "max bubble",
+                        "peak act", "peak act bytes", "param copies", "fits"},
+                       rows);
+  if (!skipped.empty())
+    out += "skipped:\n" + skipped;
+  out += result.recommended ? "recommended: " + result.reason + "\n"
+                            : "no recommendation: " + result.reason + "\n";
+  return out;
+}
+
+nlohmann::json planJson(const PlanResult &result) {
+  const PlanOptions &o = result.options;
+  auto optional = [](const auto &v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+  };
+  nlohmann::json candidates = nlohmann::json::array();
+  nlohmann::json skipped = nlohmann::json::array();
+  for (const PlanCandidate &c : result.candidates) {
+    std::string kind(toString(c.kind));
+    if (!c.skipped.empty()) {
+      skipped.push_back({{"kind", kind}, {"reason", c.skipped}});
+      continue;
+    }
+    candidates.push_back({{"kind", kind},
+                          {"stages", c.stages},
+                          {"makespan", c.makespan},
+                          {"bubble_ratio", c.bubbleRatio},
+                          {"max_bubble", c.maxBubble},
+                          {"peak_activations", c.peakActivations},
+                          {"peak_activation_bytes", c.peakActivationBytes},
+                          {"param_copies", c.paramCopies},
+                          {"max_param_bytes", c.maxParamBytes},
+                          {"fits", c.fits},
+                          {"over_budget", c.overBudget}});
+  }
+  return {{"ranks", o.ranks},
+          {"microbatches", o.microbatches},
+          {"virtual_stages", o.virtualStages},
+          {"budget",
+           {{"max_activations", optional(o.maxActivations)},
+            {"max_activation_bytes", optional(o.maxActivationBytes)}}},
+          {"candidates", std::move(candidates)},
+          {"skipped", std::move(skipped)},
+          {"recommended",
+           result.recommended
+               ? nlohmann::json(std::string(toString(*result.recommended)))
+               : nlohmann::json(nullptr)},
+          {"reason", result.reason}};
+}
+
+} // namespace dualpipe

@@ -1,0 +1,121 @@
+//===- Executor.h - One rank walking its instruction list -------*- C++ -*-===//
+//
+// The executor gives the level-3 instructions the semantics of Schedule.h:
+// recvs post and return, waits block (bounded by a timeout), sends without a
+// token block until the peer has posted the receive, and an overlap runs its
+// comm in order with its two compute ops on two threads. Tensors live only as
+// long as the program still needs them: a produced activation until its last
+// send or local consumer, a received one until its consumer, a graph until
+// the backward that finishes it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DUALPIPE_RUNTIME_EXECUTOR_H
+#define DUALPIPE_RUNTIME_EXECUTOR_H
+
+#include "dualpipe/Runtime/Program.h"
+#include "dualpipe/Runtime/Stage.h"
+#include "dualpipe/Runtime/Transport.h"
+#include "dualpipe/Schedule/Simulate.h"
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace dualpipe::runtime {
+
+/// Test hook: makes one instruction of the first step fail.
+///  throw: the compute (the overlap's forward) raises, as a broken stage would
+///  shape: the compute's output gets one row too many (F with a successor
+///         stage, or B/I with a predecessor)
+///  drop:  the send is skipped, so its receive never arrives
+///  exit:  the rank dies there without a word (a crashed process)
+struct FaultSpec {
+  enum class Kind { Throw, Shape, Drop, Exit };
+  int64_t rank = 0;
+  int64_t index = 0; // top-level instruction index on `rank`
+  Kind kind = Kind::Throw;
+};
+/// Parses "RANK:INDEX[:KIND]" (KIND defaults to throw).
+std::optional<FaultSpec> parseFaultSpec(const std::string &text,
+                                        std::string &error);
+/// Empty if the fault can be injected into `program`, else why not.
+std::string checkFaultSpec(const FaultSpec &fault, const Program &program);
+
+/// A rank stopped on an error. The message names the rank, the instruction
+/// (JSON path and description) and the cause. `aborted` marks a failure
+/// caused by another rank's.
+class RankFailure : public std::runtime_error {
+public:
+  RankFailure(int64_t rank, const std::string &message, bool aborted)
+      : std::runtime_error("rank " + std::to_string(rank) + ": " + message),
+        rank_(rank), aborted_(aborted) {}
+  int64_t rank() const { return rank_; }
+  bool aborted() const { return aborted_; }
+
+private:
+  int64_t rank_;
+  bool aborted_;
+};
+
+/// Thrown by an injected `exit` fault; the driver ends the rank silently.
+struct RankExit {
+  std::string where;
+};
+
+struct ExecutorOptions {
+  std::chrono::milliseconds timeout{60000};
+  std::optional<FaultSpec> fault;
+  bool trace = false;
+};
+
+/// What one rank did in one step.
+struct StepResult {
+  /// (mb, loss / N) of the micro-batches whose last stage ran here.
+  std::vector<std::pair<int64_t, torch::Tensor>> losses;
+  int64_t peakLive = 0;
+  /// Measured timeline in microseconds of the steady clock (filled when
+  /// tracing), in the simulator's structures.
+  RankTimeline timeline;
+};
+
+class RankExecutor {
+public:
+  /// Builds the stage copies this rank holds. Throws RankFailure.
+  RankExecutor(const LoadedProgram &program, int64_t rank,
+               Transport &transport, ExecutorOptions options);
+  ~RankExecutor();
+  RankExecutor(const RankExecutor &) = delete;
+  RankExecutor &operator=(const RankExecutor &) = delete;
+
+  int64_t rank() const { return rank_; }
+  /// Clears the gradients and runs the instruction list once. Throws
+  /// RankFailure (or RankExit for an injected exit).
+  StepResult runStep(int64_t step);
+  /// Sums every mirrored stage's weight gradients with its copy on the
+  /// mirror rank (dual placement only), so both copies hold the gradient
+  /// of all micro-batches. Addition commutes bitwise, so the copies stay
+  /// identical.
+  void reduceMirrors();
+  void optimizerStep();
+  /// Compares every mirrored stage's parameters bitwise with the mirror
+  /// rank's copy; returns one message per differing stage.
+  std::vector<std::string> compareMirrorParameters();
+  /// The stage copies on this rank, by stage.
+  const std::map<int64_t, std::unique_ptr<StageWorker>> &stages() const {
+    return stages_;
+  }
+
+private:
+  struct Impl;
+  int64_t rank_;
+  std::map<int64_t, std::unique_ptr<StageWorker>> stages_;
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace dualpipe::runtime
+
+#endif // DUALPIPE_RUNTIME_EXECUTOR_H

@@ -1,0 +1,123 @@
+//===- Stage.h - One pipeline stage under LibTorch --------------*- C++ -*-===//
+//
+// A stage is a module (its layers in order) plus the bookkeeping of the
+// zero-bubble split: forward keeps the graph of every micro-batch until its
+// backward; backward_input computes the input gradient and keeps the graph;
+// backward_weight later computes the weight gradient from the same graph and
+// frees it. The executor and the sequential reference both run stages through
+// this class, which is what makes their losses bitwise comparable.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DUALPIPE_RUNTIME_STAGE_H
+#define DUALPIPE_RUNTIME_STAGE_H
+
+#include "dualpipe/Runtime/Program.h"
+
+#include <torch/torch.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace dualpipe::runtime {
+
+/// Deterministic training data: micro-batch `mb` of step `step` depends only
+/// on (seed, step, mb), so every process and the reference see the same rows.
+class DataSource {
+public:
+  explicit DataSource(const TrainConfig &config) : config_(config) {}
+  torch::Tensor input(int64_t step, int64_t mb) const;
+  /// mse: a tensor of the message shape; cross_entropy: class ids (int64)
+  /// of the message shape without its last dimension.
+  torch::Tensor target(int64_t step, int64_t mb) const;
+
+private:
+  TrainConfig config_;
+};
+
+/// A generator seeded from a mix of the values (splitmix64), so that
+/// unrelated (seed, stage, ...) tuples give unrelated streams.
+at::Generator seededGenerator(std::initializer_list<uint64_t> values);
+
+/// One layer of a stage.
+class Layer {
+public:
+  virtual ~Layer() = default;
+  virtual torch::Tensor forward(const torch::Tensor &input) = 0;
+  virtual std::vector<torch::Tensor> parameters() = 0;
+};
+
+/// Builds a layer from its spec. Built-in kernels are initialised from
+/// `generator`; TorchScript layers keep the weights of their file. Throws
+/// std::runtime_error naming `path` on a bad spec.
+std::unique_ptr<Layer> makeLayer(const LayerSpec &spec,
+                                 const TrainConfig &config,
+                                 const std::string &baseDir,
+                                 const std::string &path,
+                                 at::Generator &generator);
+
+/// One copy of a stage with the micro-batches in flight through it.
+/// Thread-safety: forward may run concurrently with one backward-family call
+/// (an overlapped pair); two backward-family calls never run concurrently.
+class StageWorker {
+public:
+  /// Parameters are drawn from (seed, stage), so the two DualPipe copies of
+  /// a stage, and the reference's copy, start identical.
+  StageWorker(const StageSpec &spec, const LoadedProgram &program);
+
+  int64_t stage() const { return stage_; }
+  bool isLast() const { return last_; }
+
+  /// Runs the forward of micro-batch `mb` and keeps its graph. Returns the
+  /// activation to pass on (detached), or on the last stage the
+  /// micro-batch's loss divided by the micro-batch count (a detached
+  /// scalar), so that summed gradients are those of the full-batch mean.
+  torch::Tensor forward(int64_t step, int64_t mb, const torch::Tensor &input);
+  /// Full backward: input gradient (undefined on stage 0) and weight
+  /// gradients (accumulated into the parameters' grad). `gradOutput` is
+  /// ignored on the last stage.
+  torch::Tensor backward(int64_t mb, const torch::Tensor &gradOutput);
+  /// Input gradient only; the graph stays for backwardWeight.
+  torch::Tensor backwardInput(int64_t mb, const torch::Tensor &gradOutput);
+  /// Weight gradients of a micro-batch whose backwardInput ran.
+  void backwardWeight(int64_t mb);
+
+  std::vector<torch::Tensor> &parameters() { return params_; }
+  /// Accumulated weight gradients, one per parameter (zeros where a
+  /// parameter got none), flattened into one tensor.
+  torch::Tensor flatGradients() const;
+  void setFlatGradients(const torch::Tensor &flat);
+  torch::Tensor flatParameters() const;
+  void zeroGrad();
+  void optimizerStep();
+  /// Micro-batches whose graph is held (forward done, backward pending).
+  int64_t liveActivations() const;
+
+private:
+  struct Context {
+    torch::Tensor input;      // requires grad unless this is stage 0
+    torch::Tensor output;     // the activation, or the loss on the last stage
+    torch::Tensor gradOutput; // set by backwardInput for backwardWeight
+    bool inputDone = false;
+  };
+  Context takeContext(int64_t mb, bool keep);
+  torch::Tensor seedGradient(const Context &ctx,
+                             const torch::Tensor &gradOutput) const;
+  void accumulate(const std::vector<torch::Tensor> &grads, size_t first);
+  torch::Tensor lossOf(int64_t step, int64_t mb, const torch::Tensor &output);
+
+  int64_t stage_;
+  bool last_;
+  int64_t microbatches_;
+  TrainConfig config_;
+  DataSource data_;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<torch::Tensor> params_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  mutable std::mutex mutex_; // guards contexts_
+  std::map<int64_t, Context> contexts_;
+};
+
+} // namespace dualpipe::runtime
+
+#endif // DUALPIPE_RUNTIME_STAGE_H

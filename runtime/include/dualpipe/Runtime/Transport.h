@@ -1,0 +1,105 @@
+//===- Transport.h - Point-to-point messages between ranks ------*- C++ -*-===//
+//
+// The executor only needs tagged, asynchronous point-to-point messages with
+// the completion semantics of Schedule.h (a send completes once the matching
+// receive is posted; a receive once the matching send is issued; same-tag
+// messages between a pair match in order), a small gather for reports, and a
+// way to stop every rank. Two implementations: in-process mailboxes for ranks
+// that are threads, and c10d's ProcessGroupGloo for ranks that are processes.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DUALPIPE_RUNTIME_TRANSPORT_H
+#define DUALPIPE_RUNTIME_TRANSPORT_H
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace dualpipe::runtime {
+
+/// A transport failure. `aborted` marks a failure that only echoes another
+/// rank's (the transport was aborted), so reports can name the root cause.
+class CommError : public std::runtime_error {
+public:
+  CommError(const std::string &what, bool aborted = false)
+      : std::runtime_error(what), aborted_(aborted) {}
+  bool aborted() const { return aborted_; }
+
+private:
+  bool aborted_;
+};
+
+/// A posted send or receive.
+class CommHandle {
+public:
+  virtual ~CommHandle() = default;
+  /// Blocks until the operation completes; a receive returns its tensor.
+  /// Throws CommError on timeout, abort or a transport failure.
+  virtual torch::Tensor wait(std::chrono::milliseconds timeout) = 0;
+};
+
+/// One rank's endpoint.
+class Transport {
+public:
+  virtual ~Transport() = default;
+  virtual int64_t rank() const = 0;
+  virtual int64_t size() const = 0;
+  /// Posts a send; the transport keeps `tensor` alive until it completes and
+  /// the caller must not modify it.
+  virtual std::unique_ptr<CommHandle> send(int64_t dst, int64_t tag,
+                                           const torch::Tensor &tensor) = 0;
+  /// Posts a receive of a tensor of the given shape and type.
+  virtual std::unique_ptr<CommHandle> recv(int64_t src, int64_t tag,
+                                           std::vector<int64_t> shape,
+                                           torch::ScalarType dtype) = 0;
+  /// Every rank calls it with the same `key`; rank 0 returns all ranks'
+  /// bytes (index = rank), the others an empty vector without blocking.
+  virtual std::vector<std::string>
+  gather(const std::string &key, const std::string &bytes,
+         std::chrono::milliseconds timeout) = 0;
+  /// Makes pending and later operations of every rank that this transport
+  /// can reach fail with a CommError(aborted) carrying `reason`.
+  virtual void abort(const std::string &reason) = 0;
+};
+
+/// The in-process transport: mailboxes keyed by (src, dst, tag), tag being
+/// the message key's wire tag. Tensors are handed over without a copy.
+class ThreadsHub {
+public:
+  explicit ThreadsHub(int64_t ranks);
+  ~ThreadsHub();
+  std::unique_ptr<Transport> endpoint(int64_t rank);
+  void abort(const std::string &reason);
+
+  struct State;
+
+private:
+  std::shared_ptr<State> state_;
+};
+
+/// torchrun-style rendezvous settings for the Gloo transport.
+struct GlooOptions {
+  int64_t rank = 0;
+  int64_t worldSize = 0;
+  std::string masterAddr = "127.0.0.1";
+  int masterPort = 29500;
+  std::chrono::milliseconds timeout{60000};
+};
+
+/// Reads RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT; the error names the
+/// missing or bad variable.
+std::optional<GlooOptions> glooOptionsFromEnv(std::string &error);
+
+/// Connects to the other ranks through a TCPStore at MASTER_ADDR:MASTER_PORT
+/// (rank 0 hosts it) and a ProcessGroupGloo on the loopback interface.
+/// Throws CommError when the rendezvous fails or times out.
+std::unique_ptr<Transport> connectGloo(const GlooOptions &options);
+
+} // namespace dualpipe::runtime
+
+#endif // DUALPIPE_RUNTIME_TRANSPORT_H

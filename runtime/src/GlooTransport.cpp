@@ -1,0 +1,188 @@
+//===- GlooTransport.cpp - Ranks as processes over c10d Gloo --------------===//
+//
+// Rendezvous follows torchrun: rank 0 hosts a TCPStore at MASTER_ADDR:
+// MASTER_PORT, every rank joins it and ProcessGroupGloo builds its full mesh
+// on the loopback interface. Messages use Gloo's tagged send/recv with the
+// message's wire tag; the store carries the small report gathers.
+//
+// A failing process is not aborted remotely: it exits, its sockets close and
+// Gloo fails every peer operation that waits on it; anything else is bounded
+// by the per-operation timeout.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dualpipe/Runtime/Transport.h"
+
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include <cstdlib>
+#include <sstream>
+
+namespace dualpipe::runtime {
+namespace {
+
+std::chrono::milliseconds atLeastOneMs(std::chrono::milliseconds timeout) {
+  // c10d reads a zero timeout as "wait forever".
+  return std::max(timeout, std::chrono::milliseconds(1));
+}
+
+/// c10d messages carry a C++ backtrace after the first line; reports only
+/// need the cause.
+std::string firstLine(const std::string &text) {
+  return text.substr(0, text.find('\n'));
+}
+
+class GlooHandle : public CommHandle {
+public:
+  GlooHandle(c10::intrusive_ptr<c10d::Work> work, torch::Tensor tensor,
+             bool isRecv)
+      : work_(std::move(work)), tensor_(std::move(tensor)), recv_(isRecv) {}
+  torch::Tensor wait(std::chrono::milliseconds timeout) override {
+    try {
+      work_->wait(atLeastOneMs(timeout));
+    } catch (const std::exception &e) {
+      throw CommError("gloo: " + firstLine(e.what()));
+    }
+    return recv_ ? std::move(tensor_) : torch::Tensor();
+  }
+
+private:
+  c10::intrusive_ptr<c10d::Work> work_;
+  torch::Tensor tensor_;
+  bool recv_;
+};
+
+class GlooTransport : public Transport {
+public:
+  explicit GlooTransport(const GlooOptions &options) : options_(options) {
+    c10d::TCPStoreOptions storeOptions;
+    storeOptions.port = static_cast<uint16_t>(options.masterPort);
+    storeOptions.isServer = options.rank == 0;
+    storeOptions.numWorkers = static_cast<size_t>(options.worldSize);
+    storeOptions.timeout = atLeastOneMs(options.timeout);
+    store_ = c10::make_intrusive<c10d::TCPStore>(options.masterAddr,
+                                                 storeOptions);
+    auto groupOptions =
+        c10d::ProcessGroupGloo::Options::create(atLeastOneMs(options.timeout));
+    groupOptions->devices.push_back(
+        c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
+    group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(
+        store_, static_cast<int>(options.rank),
+        static_cast<int>(options.worldSize), groupOptions);
+  }
+
+  int64_t rank() const override { return options_.rank; }
+  int64_t size() const override { return options_.worldSize; }
+
+  std::unique_ptr<CommHandle> send(int64_t dst, int64_t tag,
+                                   const torch::Tensor &tensor) override {
+    std::vector<torch::Tensor> tensors{tensor.contiguous()};
+    auto work = call([&] {
+      return group_->send(tensors, static_cast<int>(dst),
+                          static_cast<int>(tag));
+    });
+    return std::make_unique<GlooHandle>(std::move(work), tensors[0], false);
+  }
+
+  std::unique_ptr<CommHandle> recv(int64_t src, int64_t tag,
+                                   std::vector<int64_t> shape,
+                                   torch::ScalarType dtype) override {
+    std::vector<torch::Tensor> tensors{
+        torch::empty(shape, torch::TensorOptions().dtype(dtype))};
+    auto work = call([&] {
+      return group_->recv(tensors, static_cast<int>(src),
+                          static_cast<int>(tag));
+    });
+    return std::make_unique<GlooHandle>(std::move(work), tensors[0], true);
+  }
+
+  std::vector<std::string> gather(const std::string &key,
+                                  const std::string &bytes,
+                                  std::chrono::milliseconds timeout) override {
+    auto slot = [&](int64_t r) {
+      return "gather/" + key + "/" + std::to_string(r);
+    };
+    return call([&] {
+      store_->setTimeout(atLeastOneMs(timeout));
+      store_->set(slot(options_.rank),
+                  std::vector<uint8_t>(bytes.begin(), bytes.end()));
+      std::vector<std::string> result;
+      if (options_.rank != 0)
+        return result;
+      for (int64_t r = 0; r < options_.worldSize; ++r) {
+        std::vector<uint8_t> value = store_->get(slot(r));
+        result.emplace_back(value.begin(), value.end());
+        store_->deleteKey(slot(r));
+      }
+      return result;
+    });
+  }
+
+  void abort(const std::string &) override {}
+
+private:
+  template <typename Fn> auto call(Fn fn) -> decltype(fn()) {
+    try {
+      return fn();
+    } catch (const CommError &) {
+      throw;
+    } catch (const std::exception &e) {
+      throw CommError("gloo: " + firstLine(e.what()));
+    }
+  }
+
+  GlooOptions options_;
+  c10::intrusive_ptr<c10d::Store> store_;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> group_;
+};
+
+std::optional<int64_t> envInt(const char *name, int64_t min, int64_t max,
+                              std::string &error) {
+  const char *value = std::getenv(name);
+  if (!value || !*value) {
+    error = std::string(name) + " is not set (launch with torchrun or --spawn)";
+    return std::nullopt;
+  }
+  char *end = nullptr;
+  long long parsed = std::strtoll(value, &end, 10);
+  if (*end != '\0' || parsed < min || parsed > max) {
+    error = std::string(name) + "=" + value + " is not an integer in [" +
+            std::to_string(min) + ", " + std::to_string(max) + "]";
+    return std::nullopt;
+  }
+  return parsed;
+}
+
+} // namespace
+
+std::optional<GlooOptions> glooOptionsFromEnv(std::string &error) {
+  GlooOptions options;
+  auto world = envInt("WORLD_SIZE", 1, 1 << 16, error);
+  if (!world)
+    return std::nullopt;
+  auto rank = envInt("RANK", 0, *world - 1, error);
+  if (!rank)
+    return std::nullopt;
+  auto port = envInt("MASTER_PORT", 1, 65535, error);
+  if (!port)
+    return std::nullopt;
+  options.worldSize = *world;
+  options.rank = *rank;
+  options.masterPort = static_cast<int>(*port);
+  if (const char *addr = std::getenv("MASTER_ADDR"); addr && *addr)
+    options.masterAddr = addr;
+  return options;
+}
+
+std::unique_ptr<Transport> connectGloo(const GlooOptions &options) {
+  try {
+    return std::make_unique<GlooTransport>(options);
+  } catch (const std::exception &e) {
+    throw CommError("rendezvous at " + options.masterAddr + ":" +
+                    std::to_string(options.masterPort) + " failed: " +
+                    firstLine(e.what()));
+  }
+}
+
+} // namespace dualpipe::runtime

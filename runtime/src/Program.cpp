@@ -1,0 +1,177 @@
+//===- Program.cpp - Loading a program file for execution -----------------===//
+
+#include "dualpipe/Runtime/Program.h"
+#include "dualpipe/Schedule/Verify.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace dualpipe::runtime {
+namespace {
+
+std::string directoryOf(const std::string &path) {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos)
+    return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+/// FNV-1a: only needs to tell different programs apart, not resist attacks.
+std::string digestOf(const std::string &text) {
+  uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  std::ostringstream out;
+  out << std::hex << hash;
+  return out.str();
+}
+
+TrainConfig trainConfig(const ProgramFile &file) {
+  const nlohmann::json &config = file.model.config;
+  TrainConfig train;
+  train.loss = config["loss"] == "cross_entropy" ? LossKind::CrossEntropy
+                                                 : LossKind::Mse;
+  train.classes = config.value("classes", int64_t(0));
+  train.optimizer =
+      config["optimizer"] == "adam" ? OptimizerKind::Adam : OptimizerKind::Sgd;
+  train.lr = config["lr"].get<double>();
+  train.momentum = config.value("momentum", 0.0);
+  train.weightDecay = config.value("weight_decay", 0.0);
+  train.seed = config["seed"].get<uint64_t>();
+  train.float64 = file.message.dtype == "float64";
+  train.messageShape = file.message.shape;
+  return train;
+}
+
+std::string checkOptimizer(const TrainConfig &config) {
+  if (!(config.lr > 0))
+    return "model.optimizer.lr: must be > 0";
+  if (config.momentum < 0 ||
+      (config.momentum > 0 && config.optimizer != OptimizerKind::Sgd))
+    return "model.optimizer.momentum: needs sgd and a value >= 0";
+  if (config.weightDecay < 0)
+    return "model.optimizer.weight_decay: must be >= 0";
+  return "";
+}
+
+std::string checkLayers(const ProgramFile &file, const TrainConfig &config,
+                        const std::string &baseDir) {
+  for (const StageSpec &stage : file.stages)
+    for (size_t l = 0; l < stage.layers.size(); ++l) {
+      std::string path = "model.stages[" + std::to_string(stage.stage) +
+                         "].layers[" + std::to_string(l) + "]";
+      if (std::string bad = checkLayer(stage.layers[l], config, baseDir, path);
+          !bad.empty())
+        return bad;
+    }
+  return "";
+}
+
+std::string findingText(const Finding &finding) {
+  if (finding.where.rank < 0)
+    return finding.message;
+  return instructionPath(finding.where) + ": " + finding.message;
+}
+
+} // namespace
+
+std::optional<LoadedProgram> loadProgramJson(const nlohmann::json &json,
+                                             const std::string &baseDir,
+                                             std::string &error) {
+  auto file = programFromJson(json, error);
+  if (!file)
+    return std::nullopt;
+  LoadedProgram loaded;
+  loaded.config = trainConfig(*file);
+  loaded.file = std::move(*file);
+  loaded.baseDir = baseDir;
+  loaded.digest = digestOf(json.dump());
+  if (std::string bad = checkOptimizer(loaded.config); !bad.empty()) {
+    error = bad;
+    return std::nullopt;
+  }
+  if (std::string bad = checkLayers(loaded.file, loaded.config, baseDir);
+      !bad.empty()) {
+    error = bad;
+    return std::nullopt;
+  }
+  // Running a program that deadlocks or skips a micro-batch would only end
+  // in a timeout or a wrong gradient; the verifier says why up front.
+  VerifyOptions options;
+  options.maxFindings = 1;
+  std::vector<Finding> findings = verifyProgram(loaded.program(), options);
+  if (!findings.empty()) {
+    error = findingText(findings.front());
+    return std::nullopt;
+  }
+  return loaded;
+}
+
+std::optional<LoadedProgram> loadProgramFile(const std::string &path,
+                                             std::string &error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = path + ": cannot open the program file";
+    return std::nullopt;
+  }
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception &e) {
+    error = path + ": not valid JSON: " + e.what();
+    return std::nullopt;
+  }
+  auto loaded = loadProgramJson(json, directoryOf(path), error);
+  if (!loaded)
+    error = path + ": " + error;
+  return loaded;
+}
+
+int64_t messageTag(const MsgKey &key, const Placement &placement) {
+  int64_t slot = key.mb * placement.stages + key.stage;
+  return 2 * slot + (key.kind == MsgKind::Gradient ? 1 : 0);
+}
+
+int64_t controlTag(ControlTag purpose, int64_t stage,
+                   const Placement &placement) {
+  int64_t base = 2 * placement.stages * placement.microbatches;
+  return base + static_cast<int64_t>(purpose) * placement.stages + stage;
+}
+
+std::string describeInstr(const Instr &instr) {
+  auto key = [&] {
+    return std::string(toString(instr.key.kind)) + " stage " +
+           std::to_string(instr.key.stage) + " mb " +
+           std::to_string(instr.key.mb);
+  };
+  auto token = [&] {
+    return instr.token >= 0 ? " (token " + std::to_string(instr.token) + ")"
+                            : std::string();
+  };
+  switch (instr.kind) {
+  case InstrKind::Compute:
+    return std::string(1, toChar(instr.op.kind)) + "(stage " +
+           std::to_string(instr.op.stage) + ", mb " +
+           std::to_string(instr.op.mb) + ")";
+  case InstrKind::Send:
+    return "send " + key() + " to rank " + std::to_string(instr.peer) +
+           token();
+  case InstrKind::Recv:
+    return "recv " + key() + " from rank " + std::to_string(instr.peer) +
+           token();
+  case InstrKind::Wait:
+    return "wait token " + std::to_string(instr.token);
+  case InstrKind::Overlap: {
+    std::string ops;
+    for (const Instr &inner : instr.body)
+      if (inner.kind == InstrKind::Compute)
+        ops += (ops.empty() ? "" : " & ") + describeInstr(inner);
+    return "overlap (" + ops + ")";
+  }
+  }
+  return "instruction";
+}
+
+} // namespace dualpipe::runtime

@@ -1,0 +1,251 @@
+//===- Stage.cpp - One pipeline stage under LibTorch ----------------------===//
+
+#include "dualpipe/Runtime/Stage.h"
+
+namespace dualpipe::runtime {
+namespace {
+
+torch::TensorOptions dataOptions(const TrainConfig &config) {
+  return torch::TensorOptions().dtype(config.float64 ? torch::kFloat64
+                                                     : torch::kFloat32);
+}
+
+std::string shapeText(torch::IntArrayRef sizes) {
+  std::string text = "[";
+  for (size_t i = 0; i < sizes.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(sizes[i]);
+  return text + "]";
+}
+
+/// Salt of each data stream, so inputs and targets never share draws.
+enum DataStream : uint64_t { kInputStream = 1, kTargetStream = 2 };
+
+} // namespace
+
+torch::Tensor DataSource::input(int64_t step, int64_t mb) const {
+  at::Generator gen = seededGenerator(
+      {config_.seed, kInputStream, uint64_t(step), uint64_t(mb)});
+  return torch::randn(config_.messageShape, gen, dataOptions(config_));
+}
+
+torch::Tensor DataSource::target(int64_t step, int64_t mb) const {
+  at::Generator gen = seededGenerator(
+      {config_.seed, kTargetStream, uint64_t(step), uint64_t(mb)});
+  if (config_.loss == LossKind::Mse)
+    return torch::randn(config_.messageShape, gen, dataOptions(config_));
+  std::vector<int64_t> rows(config_.messageShape.begin(),
+                            config_.messageShape.end() - 1);
+  return torch::randint(0, config_.classes, rows, gen,
+                        torch::TensorOptions().dtype(torch::kLong));
+}
+
+StageWorker::StageWorker(const StageSpec &spec, const LoadedProgram &program)
+    : stage_(spec.stage), last_(spec.stage + 1 == program.placement().stages),
+      microbatches_(program.placement().microbatches),
+      config_(program.config), data_(program.config) {
+  at::Generator gen = seededGenerator({config_.seed, uint64_t(stage_)});
+  for (size_t l = 0; l < spec.layers.size(); ++l) {
+    std::string path = "model.stages[" + std::to_string(stage_) +
+                       "].layers[" + std::to_string(l) + "]";
+    layers_.push_back(
+        makeLayer(spec.layers[l], config_, program.baseDir, path, gen));
+    for (const torch::Tensor &p : layers_.back()->parameters())
+      params_.push_back(p);
+  }
+  if (params_.empty())
+    return;
+  if (config_.optimizer == OptimizerKind::Adam)
+    optimizer_ = std::make_unique<torch::optim::Adam>(
+        params_,
+        torch::optim::AdamOptions(config_.lr).weight_decay(config_.weightDecay));
+  else
+    optimizer_ = std::make_unique<torch::optim::SGD>(
+        params_, torch::optim::SGDOptions(config_.lr)
+                     .momentum(config_.momentum)
+                     .weight_decay(config_.weightDecay));
+}
+
+torch::Tensor StageWorker::lossOf(int64_t step, int64_t mb,
+                                  const torch::Tensor &output) {
+  torch::Tensor target = data_.target(step, mb);
+  torch::Tensor loss;
+  if (config_.loss == LossKind::Mse) {
+    if (output.sizes() != target.sizes())
+      throw std::runtime_error("last stage output " +
+                               shapeText(output.sizes()) +
+                               " does not match the target " +
+                               shapeText(target.sizes()));
+    loss = torch::mse_loss(output, target);
+  } else {
+    torch::Tensor logits = output.narrow(-1, 0, config_.classes)
+                               .reshape({-1, config_.classes});
+    loss = torch::nn::functional::cross_entropy(logits, target.reshape({-1}));
+  }
+  return loss / static_cast<double>(microbatches_);
+}
+
+torch::Tensor StageWorker::forward(int64_t step, int64_t mb,
+                                   const torch::Tensor &input) {
+  torch::AutoGradMode gradMode(true);
+  // Stage 0 reads data, which needs no gradient; later stages start a graph
+  // of their own at the received activation.
+  torch::Tensor x = stage_ == 0 ? input : input.detach().requires_grad_();
+  torch::Tensor out = x;
+  for (auto &layer : layers_)
+    out = layer->forward(out);
+  if (last_)
+    out = lossOf(step, mb, out);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!contexts_.emplace(mb, Context{x, out, {}, false}).second)
+    throw std::runtime_error("micro-batch " + std::to_string(mb) +
+                             " is already in flight on this stage");
+  return out.detach();
+}
+
+StageWorker::Context StageWorker::takeContext(int64_t mb, bool keep) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = contexts_.find(mb);
+  if (it == contexts_.end())
+    throw std::runtime_error("micro-batch " + std::to_string(mb) +
+                             " has no forward pending on this stage");
+  Context ctx = it->second;
+  if (!keep)
+    contexts_.erase(it);
+  return ctx;
+}
+
+torch::Tensor StageWorker::seedGradient(const Context &ctx,
+                                        const torch::Tensor &gradOutput) const {
+  if (last_)
+    return torch::ones_like(ctx.output);
+  if (!gradOutput.defined() || gradOutput.sizes() != ctx.output.sizes() ||
+      gradOutput.scalar_type() != ctx.output.scalar_type())
+    throw std::runtime_error(
+        "gradient " +
+        (gradOutput.defined() ? shapeText(gradOutput.sizes()) : "<none>") +
+        " does not match the stage output " + shapeText(ctx.output.sizes()));
+  return gradOutput;
+}
+
+void StageWorker::accumulate(const std::vector<torch::Tensor> &grads,
+                             size_t first) {
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const torch::Tensor &g = grads[first + i];
+    if (!g.defined())
+      continue;
+    torch::Tensor &acc = params_[i].mutable_grad();
+    // autograd may hand back a tensor that aliases the incoming gradient,
+    // which must not be modified in place: the first one is copied.
+    if (acc.defined())
+      acc.add_(g);
+    else
+      acc = g.detach().clone();
+  }
+}
+
+torch::Tensor StageWorker::backward(int64_t mb,
+                                    const torch::Tensor &gradOutput) {
+  Context ctx = takeContext(mb, false);
+  if (ctx.inputDone)
+    throw std::runtime_error("micro-batch " + std::to_string(mb) +
+                             " already ran backward_input; use "
+                             "backward_weight");
+  if (!ctx.output.requires_grad())
+    return stage_ == 0 ? torch::Tensor() : torch::zeros_like(ctx.input);
+  torch::Tensor seed = seedGradient(ctx, gradOutput);
+  std::vector<torch::Tensor> inputs;
+  if (stage_ > 0)
+    inputs.push_back(ctx.input);
+  inputs.insert(inputs.end(), params_.begin(), params_.end());
+  auto grads = torch::autograd::grad({ctx.output}, inputs, {seed},
+                                     /*retain_graph=*/false,
+                                     /*create_graph=*/false,
+                                     /*allow_unused=*/true);
+  accumulate(grads, stage_ > 0 ? 1 : 0);
+  if (stage_ == 0)
+    return torch::Tensor();
+  return grads[0].defined() ? grads[0] : torch::zeros_like(ctx.input);
+}
+
+torch::Tensor StageWorker::backwardInput(int64_t mb,
+                                         const torch::Tensor &gradOutput) {
+  Context ctx = takeContext(mb, true);
+  if (ctx.inputDone)
+    throw std::runtime_error("micro-batch " + std::to_string(mb) +
+                             " already ran backward_input");
+  torch::Tensor seed = seedGradient(ctx, gradOutput);
+  torch::Tensor inputGrad;
+  if (stage_ > 0 && ctx.output.requires_grad()) {
+    auto grads = torch::autograd::grad({ctx.output}, {ctx.input}, {seed},
+                                       /*retain_graph=*/true,
+                                       /*create_graph=*/false,
+                                       /*allow_unused=*/true);
+    inputGrad = grads[0];
+  }
+  if (stage_ > 0 && !inputGrad.defined())
+    inputGrad = torch::zeros_like(ctx.input);
+  std::lock_guard<std::mutex> lock(mutex_);
+  Context &stored = contexts_.at(mb);
+  stored.gradOutput = seed;
+  stored.inputDone = true;
+  return inputGrad;
+}
+
+void StageWorker::backwardWeight(int64_t mb) {
+  Context ctx = takeContext(mb, false);
+  if (!ctx.inputDone)
+    throw std::runtime_error("micro-batch " + std::to_string(mb) +
+                             " has no backward_input before backward_weight");
+  if (params_.empty() || !ctx.output.requires_grad())
+    return;
+  auto grads = torch::autograd::grad({ctx.output}, params_, {ctx.gradOutput},
+                                     /*retain_graph=*/false,
+                                     /*create_graph=*/false,
+                                     /*allow_unused=*/true);
+  accumulate(grads, 0);
+}
+
+torch::Tensor StageWorker::flatGradients() const {
+  std::vector<torch::Tensor> parts;
+  for (const torch::Tensor &p : params_)
+    parts.push_back(p.grad().defined() ? p.grad().reshape({-1})
+                                       : torch::zeros({p.numel()}, p.options()));
+  if (parts.empty())
+    return torch::zeros({0}, dataOptions(config_));
+  return torch::cat(parts);
+}
+
+void StageWorker::setFlatGradients(const torch::Tensor &flat) {
+  int64_t offset = 0;
+  for (torch::Tensor &p : params_) {
+    p.mutable_grad() =
+        flat.narrow(0, offset, p.numel()).reshape(p.sizes()).clone();
+    offset += p.numel();
+  }
+}
+
+torch::Tensor StageWorker::flatParameters() const {
+  std::vector<torch::Tensor> parts;
+  for (const torch::Tensor &p : params_)
+    parts.push_back(p.detach().reshape({-1}));
+  if (parts.empty())
+    return torch::zeros({0}, dataOptions(config_));
+  return torch::cat(parts);
+}
+
+void StageWorker::zeroGrad() {
+  for (torch::Tensor &p : params_)
+    p.mutable_grad() = torch::Tensor();
+}
+
+void StageWorker::optimizerStep() {
+  if (optimizer_)
+    optimizer_->step();
+}
+
+int64_t StageWorker::liveActivations() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return static_cast<int64_t>(contexts_.size());
+}
+
+} // namespace dualpipe::runtime

@@ -1,0 +1,32 @@
+# -*- Python -*-
+import os
+import shutil
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "dualpipe"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test", ".csv"]
+config.excludes = ["Inputs", "Golden", "lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.dualpipe_obj_root, "test")
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.dualpipe_tools_dir, append_path=True)
+
+config.substitutions.append(("%golden", os.path.join(config.dualpipe_src_root, "test", "Golden")))
+config.substitutions.append(("%examples", os.path.join(config.dualpipe_src_root, "examples")))
+config.substitutions.append(("%srcroot", config.dualpipe_src_root))
+
+tools = ["dualpipe-opt", "dualpipe-translate", "dualpipe-plan", "dualpipe-run"]
+for tool in tools:
+    if os.path.exists(os.path.join(config.dualpipe_tools_dir, tool)):
+        config.available_features.add(tool)
+llvm_config.add_tool_substitutions(
+    [t for t in tools if os.path.exists(os.path.join(config.dualpipe_tools_dir, t))],
+    [config.dualpipe_tools_dir])
+
+if shutil.which("chromium"):
+    config.available_features.add("chromium")
