@@ -113,8 +113,14 @@ void recommend(PlanResult &result) {
       result.options.maxActivations || result.options.maxActivationBytes;
   result.reason = std::string(toString(best->kind)) + ": lowest makespan (" +
                   formatQuantity(best->makespan) + ")" +
-                  (budget ? " within the memory budget" : "") +
-                  ", ties broken by activation memory";
+                  (budget ? " within the memory budget" : "");
+  std::string tied;
+  for (const PlanCandidate &c : result.candidates)
+    if (&c != best && c.skipped.empty() && c.fits &&
+        c.makespan == best->makespan)
+      tied += (tied.empty() ? "" : ", ") + std::string(toString(c.kind));
+  if (!tied.empty())
+    result.reason += "; less activation memory than " + tied;
 }
 
 std::string percent(double ratio) {

@@ -1,9 +1,10 @@
 //===- RenderSvg.cpp - SVG timeline in the style of the DualPipe README ---===//
 //
-// Cells of one colour in one row are drawn as a single <path> so that a 64
-// rank x 256 micro-batch schedule (tens of thousands of cells) stays a file
-// of about a megabyte; outlines and ids are only drawn where they are
-// legible, and style lives in one <style> block.
+// Cells of one colour in one row are drawn as a single <path> of relative
+// moves, outlined by the path's own stroke, so that a 64 rank x 256
+// micro-batch schedule (about 50,000 cells) stays a file of about a
+// megabyte; outlines and ids are only drawn where they are legible, and style
+// lives in one <style> block.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,7 +28,7 @@ constexpr double kLegendHeight = 34;
 constexpr double kTargetOpWidth = 18; // px for the shortest op
 constexpr double kMinPlotWidth = 400;
 constexpr double kMinFont = 5;        // smaller text is omitted
-constexpr double kMinOutlineWidth = 3; // thinner cells get no outline
+constexpr double kMinOutlineWidth = 3; // thinner cells: no outlines
 
 constexpr std::array<OpKind, 4> kKinds = {OpKind::F, OpKind::B, OpKind::I,
                                           OpKind::W};
@@ -40,7 +41,7 @@ const char *kStyle =
     ".x{text-anchor:middle;font-size:11px}"
     ".l{font-size:12px;dominant-baseline:central}"
     ".F{fill:#f5b041}.B{fill:#6ccf4c}.I{fill:#b8e6a3}.W{fill:#5dade2}"
-    ".o{fill:none;stroke:#333;stroke-width:0.6}"
+    ".o,.k .F,.k .B,.k .I,.k .W{stroke:#333;stroke-width:0.6}.o{fill:none}"
     ".p{fill:none;stroke:#000;stroke-width:1.6}"
     ".a{stroke:#555;stroke-width:1;fill:none}";
 
@@ -93,7 +94,9 @@ struct Layout {
   double rowHeight = 0;
   double boxHeight = 0; // rowHeight minus the gap between rows
   double scale = 0;     // px per time unit
-  double font = 0;      // id and rank-label font size
+  double font = 0;      // rank-label font size
+  double idFont = 0;    // micro-batch id font size; 0 hides the ids
+  bool outlines = false; // cell borders
   size_t numRanks = 0;
 
   double x(double t) const { return plotLeft + t * scale; }
@@ -104,6 +107,14 @@ struct Layout {
     return plotBottom() + kAxisHeight + kLegendHeight;
   }
 };
+
+size_t widestId(const SimResult &result) {
+  int64_t largest = 0;
+  for (const RankTimeline &tl : result.timeline)
+    for (const ComputeInterval &iv : tl.compute)
+      largest = std::max({largest, iv.op.mb, iv.paired ? iv.paired->mb : 0});
+  return std::to_string(largest).size();
+}
 
 double shortestOp(const SimResult &result) {
   double shortest = 0;
@@ -121,10 +132,10 @@ double shortestOp(const SimResult &result) {
 Layout makeLayout(const SimResult &result, const SvgOptions &options) {
   Layout l;
   l.numRanks = result.timeline.size();
+  double shortest = shortestOp(result);
   if (options.width > 0) {
     l.plotWidth = options.width;
   } else {
-    double shortest = shortestOp(result);
     double natural = shortest > 0
                          ? result.makespan / shortest * kTargetOpWidth
                          : kMinPlotWidth;
@@ -139,14 +150,52 @@ Layout makeLayout(const SimResult &result, const SvgOptions &options) {
   double gap = l.rowHeight >= 12 ? 2 : 0;
   l.boxHeight = l.rowHeight - gap;
   l.font = std::min(12.0, l.boxHeight * 0.62);
+  // One id size for the whole picture, from its shortest cell: ids either
+  // all fit or are all left out, rather than only the short ones showing.
+  double fit = (shortest * l.scale - 2) / (0.62 * widestId(result));
+  l.idFont = std::min(l.font, fit);
+  l.outlines = shortest * l.scale >= kMinOutlineWidth;
+  if (!options.showIds || l.idFont < kMinFont)
+    l.idFont = 0;
   return l;
 }
+
+/// Boxes of one row as one path: an absolute move to the first, then moves
+/// relative to the previous box's corner (where "z" leaves the pen). The
+/// offsets are differences of positions rounded to 0.01 px, so they add up
+/// without drift.
+class BoxPath {
+public:
+  void add(double x0, double x1, double top, double height) {
+    int64_t start = hundredths(x0), width = hundredths(x1) - start;
+    if (d.empty())
+      d = "M" + fromHundredths(start) + " " + num(top);
+    else
+      d += "m" + fromHundredths(start - last) + " 0";
+    d += "h" + fromHundredths(width) + "v" + num(height) + "h" +
+         fromHundredths(-width) + "z";
+    last = start;
+  }
+
+  void write(const std::string &cls, std::string &out) const {
+    if (!d.empty())
+      out += "<path class=\"" + cls + "\" d=\"" + d + "\"/>\n";
+  }
+
+private:
+  static int64_t hundredths(double x) { return std::llround(x * 100); }
+  static std::string fromHundredths(int64_t v) {
+    return num(static_cast<double>(v) / 100);
+  }
+
+  std::string d;
+  int64_t last = 0;
+};
 
 /// Cell geometry and fill paths of one rank row, plus its text.
 class RowPainter {
 public:
-  RowPainter(const Layout &l, size_t rank, bool showIds)
-      : l(l), top(l.rowTop(rank)), showIds(showIds) {}
+  RowPainter(const Layout &l, size_t rank) : l(l), top(l.rowTop(rank)) {}
 
   void add(const ComputeInterval &iv) {
     double x0 = l.x(iv.start), x1 = l.x(iv.end);
@@ -157,54 +206,37 @@ public:
     double split = x0 + (x1 - x0) * iv.firstShare;
     box(iv.op, x0, split);
     box(*iv.paired, split, x1);
-    if (x1 - x0 >= kMinOutlineWidth)
-      rect(pairOutline, x0, x1);
+    if (l.outlines)
+      pairOutline.add(x0, x1, top, l.boxHeight);
   }
 
   void write(std::string &out) const {
     for (size_t k = 0; k < kKinds.size(); ++k)
-      if (!fills[k].empty())
-        out += "<path class=\"" + std::string(1, toChar(kKinds[k])) +
-               "\" d=\"" + fills[k] + "\"/>\n";
-    if (!outline.empty())
-      out += "<path class=\"o\" d=\"" + outline + "\"/>\n";
-    if (!pairOutline.empty())
-      out += "<path class=\"p\" d=\"" + pairOutline + "\"/>\n";
+      fills[k].write(std::string(1, toChar(kKinds[k])), out);
+    pairOutline.write("p", out);
     out += text;
   }
 
 private:
-  void rect(std::string &path, double x0, double x1) const {
-    path += "M" + num(x0) + " " + num(top) + "h" + num(x1 - x0) + "v" +
-            num(l.boxHeight) + "h" + num(x0 - x1) + "z";
-  }
-
   void box(const ComputeOp &op, double x0, double x1) {
-    rect(fills[kindIndex(op.kind)], x0, x1);
-    if (x1 - x0 >= kMinOutlineWidth)
-      rect(outline, x0, x1);
-    if (showIds)
+    fills[kindIndex(op.kind)].add(x0, x1, top, l.boxHeight);
+    if (l.idFont > 0)
       label(std::to_string(op.mb), x0, x1);
   }
 
-  /// The id at the largest size up to the row font that fits the cell.
+  /// Zero-length cells (e.g. W = 0) get no id.
   void label(const std::string &id, double x0, double x1) {
-    double fit = (x1 - x0 - 2) / (0.62 * static_cast<double>(id.size()));
-    double size = std::min(l.font, fit);
-    if (size < kMinFont)
+    if (x1 - x0 - 2 < 0.62 * l.idFont * static_cast<double>(id.size()))
       return;
     text += "<text class=\"c\" x=\"" + num((x0 + x1) / 2) + "\" y=\"" +
-            num(top + l.boxHeight / 2) + "\"";
-    if (size < l.font)
-      text += " font-size=\"" + num(size) + "\"";
-    text += ">" + id + "</text>";
+            num(top + l.boxHeight / 2) + "\">" + id + "</text>";
   }
 
   const Layout &l;
   double top;
-  bool showIds;
-  std::array<std::string, kKinds.size()> fills;
-  std::string outline, pairOutline, text;
+  std::array<BoxPath, kKinds.size()> fills;
+  BoxPath pairOutline;
+  std::string text;
 };
 
 std::string defaultTitle(const SimResult &result) {
@@ -272,7 +304,7 @@ void writeLegend(const Layout &l, std::string &out) {
   };
   auto caption = [&](const char *text) {
     out += "<text class=\"l\" x=\"" + num(x + w + 6) + "\" y=\"" +
-           num(y + h / 2) + "\">" + text + "</text>";
+           num(y + h / 2) + "\">" + escapeXml(text) + "</text>";
     x += w + 6 + 7.2 * std::char_traits<char>::length(text) + 18;
   };
   const std::pair<const char *, const char *> items[] = {
@@ -308,9 +340,10 @@ std::string renderSvg(const SimResult &result, const SvgOptions &options) {
   out += "<text class=\"t\" x=\"" + num(l.plotLeft) + "\" y=\"20\">" +
          escapeXml(title) + "</text>\n";
   writeRankLabels(l, out);
-  out += "<g font-size=\"" + num(l.font) + "\">\n";
+  out += std::string("<g") + (l.outlines ? " class=\"k\"" : "") +
+         " font-size=\"" + num(l.idFont) + "\">\n";
   for (size_t r = 0; r < l.numRanks; ++r) {
-    RowPainter row(l, r, options.showIds);
+    RowPainter row(l, r);
     for (const ComputeInterval &iv : result.timeline[r].compute)
       row.add(iv);
     row.write(out);

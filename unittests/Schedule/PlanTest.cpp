@@ -95,6 +95,8 @@ TEST(Plan, TiesGoToLessActivationMemory) {
   EXPECT_EQ(r.candidates[0].makespan, r.candidates[1].makespan);
   EXPECT_GT(r.candidates[0].peakActivations, r.candidates[1].peakActivations);
   EXPECT_EQ(r.recommended, ScheduleKind::OneFOneB);
+  EXPECT_EQ(r.reason, "1f1b: lowest makespan (33); less activation memory "
+                      "than gpipe");
 }
 
 TEST(Plan, ByteBudget) {

@@ -76,7 +76,7 @@ TEST(RenderSvg, DualPipe8x20ShowsEveryCellInScheduleOrder) {
     EXPECT_NE(svg.find(legend), std::string::npos) << legend;
   for (const char *cls : {"<path class=\"F\"", "<path class=\"B\"",
                           "<path class=\"I\"", "<path class=\"W\"",
-                          "<path class=\"p\"", "<path class=\"o\""})
+                          "<path class=\"p\"", "<g class=\"k\""})
     EXPECT_EQ(count(svg, cls) > 0, true) << cls;
   EXPECT_NE(svg.find("dualpipe: 8 ranks, 8 stages, 20 micro-batches"),
             std::string::npos);

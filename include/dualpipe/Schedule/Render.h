@@ -23,7 +23,8 @@ struct SvgOptions {
   double maxWidth = 4000;
   /// Height of a rank row in pixels; 0 picks one from the rank count.
   double rowHeight = 0;
-  /// Micro-batch ids inside cells, when they fit (font >= 5 px).
+  /// Micro-batch ids inside cells, at one size for the whole picture,
+  /// when the shortest cell fits the widest id at >= 5 px.
   bool showIds = true;
   /// Title line; empty makes one from the kind, sizes and makespan.
   std::string title;

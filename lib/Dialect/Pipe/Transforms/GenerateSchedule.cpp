@@ -30,7 +30,8 @@ struct GenerateSchedulePass
   FailureOr<dualpipe::Schedule> generate(PipelineOp pipeline,
                                          Operation *anchor) {
     FailureOr<ScheduleShape> shape = resolveScheduleShape(
-        pipeline, anchor, kind, ranks, microbatches, virtualStages);
+        pipeline, anchor, kind, givenValue(ranks), givenValue(microbatches),
+        givenValue(virtualStages));
     if (failed(shape))
       return failure();
     dualpipe::GenerateOptions options;
@@ -44,7 +45,7 @@ struct GenerateSchedulePass
     std::optional<dualpipe::Schedule> schedule =
         dualpipe::generateSchedule(options, error);
     if (!schedule)
-      return anchor->emitError() << error;
+      return mlir::emitError(anchor->getLoc()) << error;
     if (pipeline && pipeline.getLayout() &&
         static_cast<int64_t>(pipeline.getLayout()->size()) !=
             schedule->placement.stages)
@@ -61,7 +62,8 @@ struct GenerateSchedulePass
     SmallVector<PendingSchedule> pending;
     SmallVector<PipelineOp> pipelines(module.getOps<PipelineOp>());
     bool optionsOnly = pipelines.empty();
-    if (optionsOnly && kind.empty() && ranks == 0 && microbatches == 0)
+    if (optionsOnly && kind.empty() && !ranks.hasValue() &&
+        !microbatches.hasValue())
       return; // Nothing to generate (e.g. the module is already scheduled).
     if (optionsOnly) {
       FailureOr<dualpipe::Schedule> schedule = generate({}, module);

@@ -29,7 +29,8 @@ struct PartitionStagesPass
              << "model '" << *pipeline.getModel() << "' does not exist";
     // Sizes other than ranks do not matter for the stage count.
     FailureOr<ScheduleShape> shape = resolveScheduleShape(
-        pipeline, pipeline, kind, ranks, /*microbatches=*/1, virtualStages);
+        pipeline, pipeline, kind, givenValue(ranks), /*microbatches=*/1,
+        givenValue(virtualStages));
     if (failed(shape))
       return failure();
     int64_t stages = dualpipe::stagesFor(shape->kind, shape->ranks,

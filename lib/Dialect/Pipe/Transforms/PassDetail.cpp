@@ -8,15 +8,16 @@ using namespace dualpipe::pipe;
 
 FailureOr<ScheduleShape> dualpipe::pipe::resolveScheduleShape(
     PipelineOp pipeline, Operation *anchor, StringRef kindOption,
-    int64_t ranksOption, int64_t microbatchesOption,
-    int64_t virtualStagesOption) {
+    std::optional<int64_t> ranksOption,
+    std::optional<int64_t> microbatchesOption,
+    std::optional<int64_t> virtualStagesOption) {
   Operation *where = pipeline ? pipeline.getOperation() : anchor;
   ScheduleShape shape;
   if (!kindOption.empty()) {
     std::optional<dualpipe::ScheduleKind> kind =
         dualpipe::parseScheduleKind(kindOption);
     if (!kind)
-      return where->emitError()
+      return mlir::emitError(where->getLoc())
              << "unknown schedule kind '" << kindOption
              << "'; expected one of dualpipe, dualpipev, 1f1b, "
                 "interleaved-1f1b, zb-h1, zbv, gpipe";
@@ -24,20 +25,20 @@ FailureOr<ScheduleShape> dualpipe::pipe::resolveScheduleShape(
   } else if (pipeline) {
     shape.kind = toCore(pipeline.getSchedule());
   } else {
-    return where->emitError()
+    return mlir::emitError(where->getLoc())
            << "no pipe.pipeline in the module: give kind, ranks and "
               "microbatches to create a schedule";
   }
   // Options are signed so that a negative count is reported, not wrapped.
-  auto pick = [&](int64_t option, std::optional<uint64_t> attr,
+  auto pick = [&](std::optional<int64_t> option, std::optional<uint64_t> attr,
                   StringRef name) -> FailureOr<int64_t> {
-    if (option < 0)
-      return where->emitError() << name << " must be positive, got " << option;
-    if (option > 0)
-      return option;
+    if (option && *option <= 0)
+      return mlir::emitError(where->getLoc()) << name << " must be positive, got " << *option;
+    if (option)
+      return *option;
     if (attr)
       return static_cast<int64_t>(*attr);
-    return where->emitError() << "missing " << name
+    return mlir::emitError(where->getLoc()) << "missing " << name
                               << ": give it as an option or on the pipeline";
   };
   auto attrOf = [&](auto getter) -> std::optional<uint64_t> {
@@ -56,11 +57,11 @@ FailureOr<ScheduleShape> dualpipe::pipe::resolveScheduleShape(
     return failure();
   shape.ranks = *ranks;
   shape.microbatches = *microbatches;
-  if (virtualStagesOption < 0)
-    return where->emitError() << "virtual-stages must be positive, got "
-                              << virtualStagesOption;
-  if (virtualStagesOption > 0)
-    shape.virtualStages = virtualStagesOption;
+  if (virtualStagesOption && *virtualStagesOption <= 0)
+    return mlir::emitError(where->getLoc()) << "virtual-stages must be positive, got "
+                              << *virtualStagesOption;
+  if (virtualStagesOption)
+    shape.virtualStages = *virtualStagesOption;
   else if (pipeline && pipeline.getVirtualStages())
     shape.virtualStages = static_cast<int64_t>(*pipeline.getVirtualStages());
   return shape;

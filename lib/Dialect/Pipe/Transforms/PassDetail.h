@@ -19,13 +19,23 @@ struct ScheduleShape {
   int64_t virtualStages = 2;
 };
 
+/// The value of a pass option if it was given, on the command line or by a
+/// pipeline.
+template <typename OptionT>
+std::optional<int64_t> givenValue(const OptionT &option) {
+  return option.hasValue() ? std::optional<int64_t>(option.getValue())
+                           : std::nullopt;
+}
+
 /// Resolves the shape of `pipeline` (may be null: options only). Emits an
-/// error at `pipeline` (or at `anchor`) and fails on an unknown kind or a
-/// missing value.
+/// error at `pipeline` (or at `anchor`) and fails on an unknown kind, a
+/// count that is not positive, or a missing value.
 mlir::FailureOr<ScheduleShape>
 resolveScheduleShape(PipelineOp pipeline, mlir::Operation *anchor,
-                     llvm::StringRef kindOption, int64_t ranksOption,
-                     int64_t microbatchesOption, int64_t virtualStagesOption);
+                     llvm::StringRef kindOption,
+                     std::optional<int64_t> ranksOption,
+                     std::optional<int64_t> microbatchesOption,
+                     std::optional<int64_t> virtualStagesOption);
 
 /// Applies `transform` to the program of every level-3 schedule (or, with
 /// `includeLevel2`, every schedule) in `module` and writes the result back.

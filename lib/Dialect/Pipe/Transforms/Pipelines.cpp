@@ -7,29 +7,54 @@
 using namespace mlir;
 using namespace dualpipe::pipe;
 
+namespace {
+/// Pass options as text, holding only the options the user gave, so that the
+/// passes can tell "not given" (use the spec) from any value.
+class OptionText {
+public:
+  template <typename OptionT>
+  OptionText &add(llvm::StringRef name, const OptionT &option) {
+    if (option.hasValue())
+      text += (llvm::Twine(text.empty() ? "" : " ") + name + "=" +
+               llvm::Twine(formatValue(option.getValue())))
+                  .str();
+    return *this;
+  }
+  std::unique_ptr<Pass> apply(std::unique_ptr<Pass> pass) const {
+    LogicalResult parsed = pass->initializeOptions(
+        text, [](const llvm::Twine &) { return failure(); });
+    assert(succeeded(parsed) && "options were already parsed once");
+    (void)parsed;
+    return pass;
+  }
+
+private:
+  static std::string formatValue(const std::string &value) { return value; }
+  static std::string formatValue(int64_t value) { return std::to_string(value); }
+  static std::string formatValue(bool value) { return value ? "true" : "false"; }
+  std::string text;
+};
+} // namespace
+
 void dualpipe::pipe::buildLowerPipeline(OpPassManager &pm,
                                         const LowerPipelineOptions &options) {
-  PipePartitionStagesOptions partition;
-  partition.kind = options.kind;
-  partition.ranks = options.ranks;
-  partition.virtualStages = options.virtualStages;
-  pm.addPass(createPipePartitionStages(partition));
+  OptionText shape;
+  shape.add("kind", options.kind)
+      .add("ranks", options.ranks)
+      .add("virtual-stages", options.virtualStages);
+  pm.addPass(shape.apply(createPipePartitionStages()));
 
-  PipeGenerateScheduleOptions generate;
-  generate.kind = options.kind;
-  generate.ranks = options.ranks;
-  generate.microbatches = options.microbatches;
-  generate.virtualStages = options.virtualStages;
-  generate.overlap = options.overlap;
-  generate.forwardOnly = options.forwardOnly;
-  pm.addPass(createPipeGenerateSchedule(generate));
+  OptionText generate = shape;
+  generate.add("microbatches", options.microbatches)
+      .add("overlap", options.overlap)
+      .add("forward-only", options.forwardOnly);
+  pm.addPass(generate.apply(createPipeGenerateSchedule()));
 
   pm.addPass(createPipeInsertComm());
   pm.addPass(createPipeFuseOverlap());
-  PipeScheduleCommOptions comm;
-  comm.policy = options.policy;
-  comm.lookahead = options.lookahead;
-  pm.addPass(createPipeScheduleComm(comm));
+  OptionText comm;
+  comm.add("policy", options.policy).add("lookahead", options.lookahead);
+  pm.addPass(comm.apply(createPipeScheduleComm()));
   pm.addPass(createPipeVerifySchedule());
 }
 
