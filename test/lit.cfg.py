@@ -7,8 +7,8 @@ from lit.llvm import llvm_config
 
 config.name = "dualpipe"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir", ".test", ".csv"]
-config.excludes = ["Inputs", "Golden", "lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt"]
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.dualpipe_obj_root, "test")
 

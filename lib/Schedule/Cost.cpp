@@ -218,7 +218,8 @@ std::string applyLinkOverride(CostModel &model, std::string_view key,
   handled = true;
   if (key == "ranks-per-node") {
     int64_t n = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    auto [end, ec] =
+        std::from_chars(value.data(), value.data() + value.size(), n);
     if (ec != std::errc() || end != value.data() + value.size() || n < 0)
       return "bad ranks-per-node '" + std::string(value) +
              "' (want an integer >= 0)";
@@ -312,8 +313,7 @@ std::string CostModel::validate() const {
   if (std::string err = checkLink(interNode); !err.empty())
     return "inter-node " + err;
   if (ranksPerNode < 0)
-    return "ranks-per-node = " + std::to_string(ranksPerNode) +
-           " must be >= 0";
+    return "ranks-per-node = " + std::to_string(ranksPerNode) + " must be >= 0";
   return {};
 }
 

@@ -40,9 +40,9 @@ void summarize(const SimResult &sim, PlanCandidate &c) {
     c.maxParamBytes = std::max(c.maxParamBytes, s.paramBytes);
     held += s.stagesHeld;
   }
-  c.paramCopies = c.stages > 0 ? static_cast<double>(held) /
-                                     static_cast<double>(c.stages)
-                               : 0;
+  c.paramCopies =
+      c.stages > 0 ? static_cast<double>(held) / static_cast<double>(c.stages)
+                   : 0;
 }
 
 void checkBudget(const PlanOptions &options, PlanCandidate &c) {

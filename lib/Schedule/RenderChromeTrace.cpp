@@ -1,5 +1,11 @@
 //===- RenderChromeTrace.cpp - Chrome trace JSON of a timeline ------------===//
 //
+// Trace viewers require the "X" events of one thread to nest; transfers can
+// overlap (an asynchronous send still in flight when the next one starts), so
+// each rank spreads them over as few comm threads as keep them disjoint:
+// tid 1, then 2, 3, ... only when needed. docs/cost-model.md documents the
+// layout, which the runtime's measured traces share.
+//
 // Event names use the PyTorch action notation (DESIGN.md section 7) so that a
 // simulated trace, a measured trace and an exported action CSV name the same
 // op the same way. In that notation RECV_F / RECV_B carry the RECEIVING stage
@@ -7,10 +13,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dualpipe/Schedule/Render.h"
 #include "dualpipe/Schedule/Dependencies.h"
+#include "dualpipe/Schedule/Render.h"
 
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
 
 namespace dualpipe {
 
@@ -46,21 +54,49 @@ nlohmann::json opArgs(const ComputeOp &op) {
 
 nlohmann::json metadata(const char *name, int64_t pid, int tid,
                         nlohmann::json args) {
-  nlohmann::json ev = {{"name", name}, {"ph", "M"}, {"pid", pid},
-                       {"args", std::move(args)}};
+  nlohmann::json ev = {
+      {"name", name}, {"ph", "M"}, {"pid", pid}, {"args", std::move(args)}};
   if (tid >= 0)
     ev["tid"] = tid;
   return ev;
 }
 
-void addRankMetadata(nlohmann::json &events, int64_t rank) {
+void addRankMetadata(nlohmann::json &events, int64_t rank, int commLanes) {
   events.push_back(metadata("process_name", rank, -1,
                             {{"name", "rank " + std::to_string(rank)}}));
   events.push_back(
       metadata("process_sort_index", rank, -1, {{"sort_index", rank}}));
   events.push_back(
       metadata("thread_name", rank, kComputeTid, {{"name", "compute"}}));
-  events.push_back(metadata("thread_name", rank, kCommTid, {{"name", "comm"}}));
+  for (int lane = 0; lane < commLanes; ++lane)
+    events.push_back(metadata(
+        "thread_name", rank, kCommTid + lane,
+        {{"name", lane == 0 ? "comm" : "comm " + std::to_string(lane + 1)}}));
+}
+
+/// Assigns each transfer the first lane whose previous transfer has ended
+/// (interval partitioning in start order: the fewest lanes possible).
+std::vector<int> commLanes(const std::vector<CommEvent> &comm, int &numLanes) {
+  std::vector<size_t> order(comm.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return comm[a].start < comm[b].start;
+  });
+  std::vector<double> laneEnd;
+  std::vector<int> lane(comm.size(), 0);
+  for (size_t i : order) {
+    size_t l = 0;
+    while (l < laneEnd.size() && laneEnd[l] > comm[i].start)
+      ++l;
+    if (l == laneEnd.size())
+      laneEnd.push_back(comm[i].end);
+    else
+      laneEnd[l] = comm[i].end;
+    lane[i] = static_cast<int>(l);
+  }
+  numLanes = std::max<int>(1, static_cast<int>(laneEnd.size()));
+  return lane;
 }
 
 nlohmann::json computeEvent(const ComputeInterval &iv, int64_t rank,
@@ -79,7 +115,8 @@ nlohmann::json computeEvent(const ComputeInterval &iv, int64_t rank,
           {"args", std::move(args)}};
 }
 
-nlohmann::json commEvent(const CommEvent &ev, int64_t rank, double us) {
+nlohmann::json commEvent(const CommEvent &ev, int64_t rank, int lane,
+                         double us) {
   bool send = ev.kind == CommEvent::Kind::Send;
   return {{"name", actionName(ev)},
           {"cat", send ? "send" : "recv"},
@@ -87,7 +124,7 @@ nlohmann::json commEvent(const CommEvent &ev, int64_t rank, double us) {
           {"ts", ev.start * us},
           {"dur", (ev.end - ev.start) * us},
           {"pid", rank},
-          {"tid", kCommTid},
+          {"tid", kCommTid + lane},
           {"args",
            {{"msg", std::string(toString(ev.key.kind))},
             {"stage", ev.key.stage},
@@ -105,11 +142,14 @@ std::string renderChromeTrace(const SimResult &result,
   nlohmann::json events = nlohmann::json::array();
   for (size_t r = 0; r < result.timeline.size(); ++r) {
     int64_t rank = static_cast<int64_t>(r);
-    addRankMetadata(events, rank);
+    const std::vector<CommEvent> &comm = result.timeline[r].comm;
+    int numLanes = 1;
+    std::vector<int> lanes = commLanes(comm, numLanes);
+    addRankMetadata(events, rank, numLanes);
     for (const ComputeInterval &iv : result.timeline[r].compute)
       events.push_back(computeEvent(iv, rank, us));
-    for (const CommEvent &ev : result.timeline[r].comm)
-      events.push_back(commEvent(ev, rank, us));
+    for (size_t i = 0; i < comm.size(); ++i)
+      events.push_back(commEvent(comm[i], rank, lanes[i], us));
   }
   nlohmann::json other = {
       {"source", "dualpipe simulator"},

@@ -27,7 +27,7 @@ constexpr double kAxisHeight = 30;
 constexpr double kLegendHeight = 34;
 constexpr double kTargetOpWidth = 18; // px for the shortest op
 constexpr double kMinPlotWidth = 400;
-constexpr double kMinFont = 5;        // smaller text is omitted
+constexpr double kMinFont = 5;         // smaller text is omitted
 constexpr double kMinOutlineWidth = 3; // thinner cells: no outlines
 
 constexpr std::array<OpKind, 4> kKinds = {OpKind::F, OpKind::B, OpKind::I,
@@ -92,10 +92,10 @@ struct Layout {
   double plotTop = kTitleHeight;
   double plotWidth = 0;
   double rowHeight = 0;
-  double boxHeight = 0; // rowHeight minus the gap between rows
-  double scale = 0;     // px per time unit
-  double font = 0;      // rank-label font size
-  double idFont = 0;    // micro-batch id font size; 0 hides the ids
+  double boxHeight = 0;  // rowHeight minus the gap between rows
+  double scale = 0;      // px per time unit
+  double font = 0;       // rank-label font size
+  double idFont = 0;     // micro-batch id font size; 0 hides the ids
   bool outlines = false; // cell borders
   size_t numRanks = 0;
 
@@ -136,9 +136,8 @@ Layout makeLayout(const SimResult &result, const SvgOptions &options) {
   if (options.width > 0) {
     l.plotWidth = options.width;
   } else {
-    double natural = shortest > 0
-                         ? result.makespan / shortest * kTargetOpWidth
-                         : kMinPlotWidth;
+    double natural = shortest > 0 ? result.makespan / shortest * kTargetOpWidth
+                                  : kMinPlotWidth;
     l.plotWidth = std::clamp(natural, kMinPlotWidth,
                              std::max(kMinPlotWidth, options.maxWidth));
   }
@@ -259,8 +258,8 @@ void writeRankLabels(const Layout &l, std::string &out) {
   out += "<g class=\"r\" font-size=\"" + num(font) + "\">";
   for (size_t r = 0; r < l.numRanks; r += every)
     out += "<text x=\"" + num(l.plotLeft - 6) + "\" y=\"" +
-           num(l.rowTop(r) + l.boxHeight / 2) + "\">rank " +
-           std::to_string(r) + "</text>";
+           num(l.rowTop(r) + l.boxHeight / 2) + "\">rank " + std::to_string(r) +
+           "</text>";
   out += "</g>\n";
 }
 
@@ -335,8 +334,8 @@ std::string renderSvg(const SimResult &result, const SvgOptions &options) {
                     num(l.totalHeight()) + "\">\n<style>" + kStyle +
                     "</style>\n<rect width=\"100%\" height=\"100%\" "
                     "fill=\"#fff\"/>\n";
-  std::string title = options.title.empty() ? defaultTitle(result)
-                                            : options.title;
+  std::string title =
+      options.title.empty() ? defaultTitle(result) : options.title;
   out += "<text class=\"t\" x=\"" + num(l.plotLeft) + "\" y=\"20\">" +
          escapeXml(title) + "</text>\n";
   writeRankLabels(l, out);

@@ -94,11 +94,10 @@ std::string renderReportText(const SimResult &result,
     return out;
   std::vector<std::vector<std::string>> rows;
   for (const RankStats &s : result.ranks)
-    rows.push_back({std::to_string(s.rank), formatQuantity(s.busy),
-                    formatQuantity(s.idle), formatPercent(s.utilization),
-                    std::to_string(s.peakActivations),
-                    formatQuantity(s.peakActivationBytes),
-                    formatQuantity(s.paramBytes)});
+    rows.push_back(
+        {std::to_string(s.rank), formatQuantity(s.busy), formatQuantity(s.idle),
+         formatPercent(s.utilization), std::to_string(s.peakActivations),
+         formatQuantity(s.peakActivationBytes), formatQuantity(s.paramBytes)});
   out += renderTable({"rank", "busy", "idle", "util", "peak act",
                       "peak act bytes", "param bytes"},
                      rows);

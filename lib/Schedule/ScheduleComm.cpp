@@ -813,10 +813,12 @@ bool scheduleComm(Program &program, const ScheduleCommOptions &options,
     ranks.push_back(std::move(*parts));
   }
 
-  Program result = program;
+  Program result;
+  result.kind = program.kind;
+  result.placement = program.placement;
   if (options.policy == CommPolicy::Eager) {
-    for (size_t rank = 0; rank < ranks.size(); ++rank)
-      result.ranks[rank] = placeEager(ranks[rank], options.lookahead);
+    for (RankParts &parts : ranks)
+      result.ranks.push_back(placeEager(parts, options.lookahead));
   } else {
     std::optional<std::vector<std::vector<Instr>>> placed =
         placeReference(program, ranks, error);

@@ -10,6 +10,7 @@
 #include "dualpipe/Schedule/Simulate.h"
 #include "dualpipe/Schedule/Dependencies.h"
 #include "dualpipe/Schedule/Lower.h"
+#include "dualpipe/Schedule/Verify.h"
 
 #include <algorithm>
 #include <deque>
@@ -48,6 +49,7 @@ struct FlatStep {
   const Instr *anchor = nullptr; // the top-level instruction (for origin)
   int64_t top = 0;
   int64_t sub = -1;
+  int64_t slot = -1; // dense per-rank index of the token defined or waited
 
   InstrRef ref(int64_t rank) const {
     InstrRef r{rank, {top}};
@@ -72,6 +74,12 @@ public:
   Flattener(int64_t rank, int64_t numRanks, std::vector<Finding> &findings)
       : rank(rank), numRanks(numRanks), findings(findings) {}
 
+  /// Sends and recvs seen.
+  int64_t numMessages = 0;
+
+  /// Distinct tokens seen; slots are 0..numSlots()-1.
+  int64_t numSlots() const { return static_cast<int64_t>(tokens.size()); }
+
   std::vector<FlatStep> run(const std::vector<Instr> &program) {
     std::vector<FlatStep> steps;
     steps.reserve(program.size() + program.size() / 2);
@@ -90,6 +98,8 @@ public:
 private:
   void add(FlatStep step, std::vector<FlatStep> &steps) {
     const Instr &instr = *step.instr;
+    if (instr.kind == InstrKind::Send || instr.kind == InstrKind::Recv)
+      ++numMessages;
     switch (instr.kind) {
     case InstrKind::Compute:
       step.kind = FlatStep::Kind::Compute;
@@ -101,14 +111,18 @@ private:
       if (instr.kind == InstrKind::Recv || instr.token >= 0)
         define(step);
       break;
-    case InstrKind::Wait:
+    case InstrKind::Wait: {
       step.kind = FlatStep::Kind::Comm;
-      if (!tokenIsRecv.count(instr.token))
-        findings.push_back(makeFinding(
-            rank, step,
-            "wait on token " + std::to_string(instr.token) +
-                " that no earlier recv or send defines"));
+      auto it = tokens.find(instr.token);
+      if (it == tokens.end())
+        findings.push_back(
+            makeFinding(rank, step,
+                        "wait on token " + std::to_string(instr.token) +
+                            " that no earlier recv or send defines"));
+      else
+        step.slot = it->second.slot;
       break;
+    }
     case InstrKind::Overlap:
       findings.push_back(
           makeFinding(rank, step, "overlap nested inside an overlap"));
@@ -129,18 +143,18 @@ private:
           rank, step, describeInstr(*step.instr) + " is addressed to itself"));
   }
 
-  void define(const FlatStep &step) {
+  void define(FlatStep &step) {
     int64_t token = step.instr->token;
     if (token < 0) {
       findings.push_back(makeFinding(
           rank, step, describeInstr(*step.instr) + " defines no token"));
       return;
     }
-    if (!tokenIsRecv.emplace(token, step.instr->kind == InstrKind::Recv)
-             .second)
-      findings.push_back(makeFinding(rank, step,
-                                     "token " + std::to_string(token) +
-                                         " is defined twice"));
+    Token t{numSlots(), step.instr->kind == InstrKind::Recv};
+    if (!tokens.emplace(token, t).second)
+      findings.push_back(makeFinding(
+          rank, step, "token " + std::to_string(token) + " is defined twice"));
+    step.slot = t.slot;
   }
 
   /// An overlap runs as one unit: every input of the pair (recvs, waits on
@@ -153,10 +167,10 @@ private:
       if (overlap.body[j].kind == InstrKind::Compute)
         computes.push_back(j);
     if (computes.size() > 2) {
-      findings.push_back(makeFinding(
-          rank, base,
-          "overlap runs " + std::to_string(computes.size()) +
-              " compute ops, at most 2 can run concurrently"));
+      findings.push_back(
+          makeFinding(rank, base,
+                      "overlap runs " + std::to_string(computes.size()) +
+                          " compute ops, at most 2 can run concurrently"));
       return;
     }
     auto sub = [&](size_t j) {
@@ -191,14 +205,19 @@ private:
       return true;
     if (instr.kind != InstrKind::Wait)
       return false;
-    auto it = tokenIsRecv.find(instr.token);
-    return it != tokenIsRecv.end() && it->second;
+    auto it = tokens.find(instr.token);
+    return it != tokens.end() && it->second.isRecv;
   }
+
+  struct Token {
+    int64_t slot;
+    bool isRecv;
+  };
 
   int64_t rank;
   int64_t numRanks;
   std::vector<Finding> &findings;
-  std::unordered_map<int64_t, bool> tokenIsRecv;
+  std::unordered_map<int64_t, Token> tokens;
 };
 
 /// A point-to-point message; created by whichever side reaches it first.
@@ -206,6 +225,7 @@ struct Message {
   int64_t src = -1, dst = -1;
   MsgKey key;
   bool sent = false, posted = false;
+  int64_t next = -1; // next unmatched message of the same channel
   double start = 0, end = 0;
   int64_t sendEvent = -1, recvEvent = -1; // indices into the timelines
   bool matched() const { return sent && posted; }
@@ -233,13 +253,24 @@ struct ChannelKeyHash {
   }
 };
 
+/// Unmatched messages of one (src, dst, key), oldest first, linked through
+/// Message::next.
+struct Channel {
+  int64_t head = -1, tail = -1;
+};
+
 class Engine {
 public:
-  Engine(const std::vector<std::vector<FlatStep>> &steps, const CostModel &cost)
-      : steps(steps), cost(cost), states(steps.size()),
-        timeline(steps.size()) {
-    for (size_t r = 0; r < steps.size(); ++r)
+  Engine(const std::vector<std::vector<FlatStep>> &steps,
+         const std::vector<int64_t> &slots, int64_t numMessages,
+         const CostModel &cost)
+      : steps(steps), cost(cost), states(steps.size()), timeline(steps.size()) {
+    for (size_t r = 0; r < steps.size(); ++r) {
       timeline[r].compute.reserve(steps[r].size() / 2);
+      states[r].tokens.assign(slots[r], -1);
+    }
+    messages.reserve(numMessages / 2 + 1);
+    channels.reserve(numMessages / 2 + 1);
   }
 
   /// Runs to completion or deadlock; false (with findings) on failure.
@@ -266,9 +297,9 @@ private:
     size_t pc = 0;
     double clock = 0;
     double busy = 0;
-    int64_t blockedOn = -1;   // message the current step waits for
-    int64_t pendingSend = -1; // blocking send already issued
-    std::unordered_map<int64_t, int64_t> tokens; // token -> message
+    int64_t blockedOn = -1;      // message the current step waits for
+    int64_t pendingSend = -1;    // blocking send already issued
+    std::vector<int64_t> tokens; // token slot -> message
   };
 
   void advance(int64_t r, std::deque<int64_t> &ready) {
@@ -304,12 +335,12 @@ private:
     switch (instr.kind) {
     case InstrKind::Recv: {
       int64_t m = arrive(r, step, /*isSend=*/false, ready);
-      st.tokens[instr.token] = m;
+      st.tokens[step.slot] = m;
       return true;
     }
     case InstrKind::Send: {
       if (instr.token >= 0) {
-        st.tokens[instr.token] = arrive(r, step, /*isSend=*/true, ready);
+        st.tokens[step.slot] = arrive(r, step, /*isSend=*/true, ready);
         return true;
       }
       if (st.pendingSend < 0)
@@ -320,7 +351,7 @@ private:
       return true;
     }
     case InstrKind::Wait:
-      return complete(r, st.tokens.at(instr.token));
+      return complete(r, st.tokens[step.slot]);
     case InstrKind::Compute:
     case InstrKind::Overlap:
       break;
@@ -368,14 +399,14 @@ private:
                  std::deque<int64_t> &ready) {
     const Instr &instr = *step.instr;
     int64_t src = isSend ? r : instr.peer, dst = isSend ? instr.peer : r;
-    std::deque<int64_t> &pending = channels[ChannelKey{src, dst, instr.key}];
-    int64_t m;
+    Channel &ch = channels[ChannelKey{src, dst, instr.key}];
+    int64_t m = ch.head;
     bool otherSideWaiting =
-        !pending.empty() && (isSend ? !messages[pending.front()].sent
-                                    : !messages[pending.front()].posted);
+        m >= 0 && (isSend ? !messages[m].sent : !messages[m].posted);
     if (otherSideWaiting) {
-      m = pending.front();
-      pending.pop_front();
+      ch.head = messages[m].next;
+      if (ch.head < 0)
+        ch.tail = -1;
     } else {
       m = static_cast<int64_t>(messages.size());
       Message msg;
@@ -383,7 +414,8 @@ private:
       msg.dst = dst;
       msg.key = instr.key;
       messages.push_back(msg);
-      pending.push_back(m);
+      (ch.tail >= 0 ? messages[ch.tail].next : ch.head) = m;
+      ch.tail = m;
     }
     Message &msg = messages[m];
     CommEvent ev;
@@ -409,8 +441,8 @@ private:
     CommEvent &send = timeline[msg.src].comm[msg.sendEvent];
     CommEvent &recv = timeline[msg.dst].comm[msg.recvEvent];
     msg.start = std::max(send.issue, recv.issue);
-    msg.end = msg.start +
-              cost.linkTime(msg.src, msg.dst, cost.messageBytes(msg.key));
+    msg.end =
+        msg.start + cost.linkTime(msg.src, msg.dst, cost.messageBytes(msg.key));
     send.start = recv.start = msg.start;
     send.end = recv.end = msg.end;
     for (int64_t r : {msg.src, msg.dst})
@@ -473,8 +505,8 @@ private:
         continue;
       ok = false;
       int64_t r = msg.sent ? msg.src : msg.dst;
-      const CommEvent &ev = timeline[r].comm[msg.sent ? msg.sendEvent
-                                                      : msg.recvEvent];
+      const CommEvent &ev =
+          timeline[r].comm[msg.sent ? msg.sendEvent : msg.recvEvent];
       Finding f;
       f.message = "rank " + std::to_string(r) + ": " + describeSide(msg, r) +
                   " has no matching " + (msg.sent ? "recv" : "send");
@@ -490,7 +522,7 @@ private:
   std::vector<RankState> states;
   std::vector<RankTimeline> timeline;
   std::vector<Message> messages;
-  std::unordered_map<ChannelKey, std::deque<int64_t>, ChannelKeyHash> channels;
+  std::unordered_map<ChannelKey, Channel, ChannelKeyHash> channels;
 };
 
 struct ActivationKey {
@@ -502,7 +534,9 @@ struct ActivationKey {
 
 struct ActivationKeyHash {
   size_t operator()(const ActivationKey &k) const {
-    return std::hash<int64_t>()(k.stage * 0x100000001b3ll ^ k.mb);
+    return std::hash<uint64_t>()(static_cast<uint64_t>(k.stage) *
+                                     0x100000001b3ull ^
+                                 static_cast<uint64_t>(k.mb));
   }
 };
 
@@ -553,8 +587,7 @@ std::vector<int64_t> stagesHeld(const Placement &placement, int64_t rank,
   return stages;
 }
 
-void fillStats(SimResult &result, const Engine &engine,
-               const CostModel &cost) {
+void fillStats(SimResult &result, const Engine &engine, const CostModel &cost) {
   size_t n = result.timeline.size();
   result.ranks.resize(n);
   for (size_t r = 0; r < n; ++r) {
@@ -580,28 +613,38 @@ void fillStats(SimResult &result, const Engine &engine,
     result.maxBubble = std::max(result.maxBubble, s.idle);
   }
   if (n > 0 && result.makespan > 0)
-    result.bubbleRatio =
-        totalIdle / (static_cast<double>(n) * result.makespan);
+    result.bubbleRatio = totalIdle / (static_cast<double>(n) * result.makespan);
+}
+
+bool checkCost(const CostModel &cost, std::vector<Finding> &findings) {
+  std::string err = cost.validate();
+  if (!err.empty())
+    findings.push_back(Finding{"invalid cost model: " + err, {}, -1, {}});
+  return err.empty();
 }
 
 } // namespace
 
 std::optional<SimResult> simulate(const Program &program, const CostModel &cost,
                                   std::vector<Finding> &findings) {
-  if (std::string err = cost.validate(); !err.empty()) {
-    findings.push_back(Finding{"invalid cost model: " + err, {}, -1, {}});
+  if (!checkCost(cost, findings))
     return std::nullopt;
-  }
   size_t before = findings.size();
   int64_t numRanks = static_cast<int64_t>(program.ranks.size());
   std::vector<std::vector<FlatStep>> steps;
+  std::vector<int64_t> slots;
+  int64_t numMessages = 0;
   steps.reserve(program.ranks.size());
-  for (int64_t r = 0; r < numRanks; ++r)
-    steps.push_back(Flattener(r, numRanks, findings).run(program.ranks[r]));
+  for (int64_t r = 0; r < numRanks; ++r) {
+    Flattener flattener(r, numRanks, findings);
+    steps.push_back(flattener.run(program.ranks[r]));
+    slots.push_back(flattener.numSlots());
+    numMessages += flattener.numMessages;
+  }
   if (findings.size() != before)
     return std::nullopt;
 
-  Engine engine(steps, cost);
+  Engine engine(steps, slots, numMessages, cost);
   if (!engine.run(findings))
     return std::nullopt;
   SimResult result;
@@ -615,17 +658,30 @@ std::optional<SimResult> simulate(const Program &program, const CostModel &cost,
 std::optional<SimResult> simulate(const Schedule &schedule,
                                   const CostModel &cost,
                                   std::vector<Finding> &findings) {
+  // Verifying first would cost as much as the replay; a schedule that
+  // cannot be lowered or replayed is verified afterwards instead, so that
+  // its findings name the op and the rule rather than a lowered message.
+  auto explain = [&](std::vector<Finding> fallback) {
+    std::vector<Finding> verified = verifySchedule(schedule);
+    std::vector<Finding> &why = verified.empty() ? fallback : verified;
+    findings.insert(findings.end(), why.begin(), why.end());
+    return std::nullopt;
+  };
+  if (!checkCost(cost, findings))
+    return std::nullopt;
   Program program = insertComm(schedule);
   fuseOverlap(program);
   std::string error;
   ScheduleCommOptions options;
   options.policy = CommPolicy::Eager;
-  if (!scheduleComm(program, options, error)) {
-    findings.push_back(
-        Finding{"cannot lower the schedule: " + error, {}, -1, {}});
-    return std::nullopt;
-  }
-  return simulate(program, cost, findings);
+  if (!scheduleComm(program, options, error))
+    return explain(
+        {Finding{"cannot lower the schedule: " + error, {}, -1, {}}});
+  std::vector<Finding> replay;
+  std::optional<SimResult> result = simulate(program, cost, replay);
+  if (!result)
+    return explain(std::move(replay));
+  return result;
 }
 
 std::string joinFindings(const std::vector<Finding> &findings) {

@@ -15,7 +15,6 @@
 
 #include <algorithm>
 #include <array>
-#include <tuple>
 #include <unordered_map>
 
 namespace dualpipe {
@@ -53,20 +52,27 @@ bool validPeer(const Instr &instr, int64_t rank, int64_t ranks) {
 }
 
 /// One side of a message, sortable into its (source, destination, key)
-/// channel in program order.
+/// channel, sends before recvs, each in program order.
 struct ChannelEnd {
   int64_t source, destination;
   MsgKey key;
   bool isRecv;
   int64_t rank, index;
 
-  auto order() const {
-    return std::make_tuple(source, destination, key.kind, key.stage, key.mb,
-                           isRecv, index);
-  }
   bool sameChannel(const ChannelEnd &other) const {
     return source == other.source && destination == other.destination &&
            key == other.key;
+  }
+  friend bool operator<(const ChannelEnd &a, const ChannelEnd &b) {
+    if (a.source != b.source)
+      return a.source < b.source;
+    if (a.destination != b.destination)
+      return a.destination < b.destination;
+    if (a.key != b.key)
+      return a.key < b.key;
+    if (a.isRecv != b.isRecv)
+      return b.isRecv;
+    return a.index < b.index;
   }
 };
 
@@ -89,10 +95,7 @@ pairMessages(const std::vector<std::vector<FlatInstr>> &flat) {
                                 rank, static_cast<int64_t>(i)});
     }
   }
-  std::sort(ends.begin(), ends.end(),
-            [](const ChannelEnd &a, const ChannelEnd &b) {
-              return a.order() < b.order();
-            });
+  std::sort(ends.begin(), ends.end());
   for (size_t begin = 0; begin < ends.size();) {
     size_t firstRecv = begin, end = begin;
     while (end < ends.size() && ends[end].sameChannel(ends[begin]))
@@ -157,7 +160,7 @@ public:
     checkTokens();
     checkData();
     if (!full())
-      if (std::optional<Finding> deadlock = findDeadlock(program))
+      if (std::optional<Finding> deadlock = findDeadlock(flat, partner))
         findings.push_back(std::move(*deadlock));
     return std::move(findings);
   }
@@ -302,23 +305,24 @@ private:
   void checkMessage(int64_t rank, const FlatInstr &at) {
     const Instr &instr = *at.instr;
     bool send = instr.kind == InstrKind::Send;
-    std::string what = describeMessage(instr);
+    // Built only for a finding: this runs once per message.
+    auto what = [&] { return describeMessage(instr); };
     if (instr.peer < 0 || instr.peer >= ranks)
-      return report(rank, at, what + ": no such rank");
+      return report(rank, at, what() + ": no such rank");
     if (instr.peer == rank)
-      return report(rank, at, what + ": a rank cannot message itself");
+      return report(rank, at, what() + ": a rank cannot message itself");
     if (!inRange(placement, instr.key))
       return report(rank, at,
-                    what + " is out of range (" +
+                    what() + " is out of range (" +
                         std::to_string(placement.stages) + " stages, " +
                         std::to_string(placement.microbatches) +
                         " microbatches)");
     MessageEnds ends = messageEnds(placement, instr.key);
     if (!ends.valid())
-      return report(rank, at, what + ": no stage consumes it");
+      return report(rank, at, what() + ": no stage consumes it");
     if (!ends.crossesRanks())
       return report(rank, at,
-                    what + " is not needed: producer and consumer are both "
+                    what() + " is not needed: producer and consumer are both "
                            "on rank " +
                         std::to_string(ends.producerRank));
     int64_t ownEnd = send ? ends.producerRank : ends.consumerRank;
@@ -329,12 +333,12 @@ private:
                           : nominalProducer(instr.key);
     if (ownEnd != rank)
       report(rank, at,
-             what + " on the wrong rank: its " +
+             what() + " on the wrong rank: its " +
                  (send ? "producer " : "consumer ") + describe(own) +
                  " is on rank " + std::to_string(ownEnd));
     else if (peerEnd != instr.peer)
       report(rank, at,
-             what + ", but its " + (send ? "consumer " : "producer ") +
+             what() + ", but its " + (send ? "consumer " : "producer ") +
                  describe(peer) + " is on rank " + std::to_string(peerEnd));
   }
 
@@ -404,23 +408,23 @@ private:
       const FlatInstr &at = flat[rank][i];
       if (at.instr->kind != InstrKind::Wait)
         continue;
-      std::string token = "token " + std::to_string(at.instr->token);
       auto it = tokens[rank].find(at.instr->token);
+      auto token = [&] { return "token " + std::to_string(at.instr->token); };
       if (it == tokens[rank].end()) {
-        report(rank, at, "wait on unknown " + token);
+        report(rank, at, "wait on unknown " + token());
         continue;
       }
       TokenUse &use = it->second;
       const FlatInstr &definition = flat[rank][use.definition];
       if (use.definition > static_cast<int64_t>(i)) {
-        report(rank, at, "wait on " + token + " before it is defined",
-               {noteAt(rank, definition, token + " is defined here")});
+        report(rank, at, "wait on " + token() + " before it is defined",
+               {noteAt(rank, definition, token() + " is defined here")});
         continue;
       }
       if (use.firstWait >= 0) {
-        report(rank, at, token + " is waited twice",
+        report(rank, at, token() + " is waited twice",
                {noteAt(rank, flat[rank][use.firstWait],
-                       "first wait on " + token + " is here")});
+                       "first wait on " + token() + " is here")});
         continue;
       }
       use.firstWait = static_cast<int64_t>(i);
@@ -502,15 +506,15 @@ private:
   void checkInputReceived(int64_t rank, const FlatInstr &consumer,
                           const MsgKey &key, int64_t producerRank,
                           int64_t start, const std::vector<int64_t> &recvs) {
-    std::string what = describe(consumer.instr->op);
+    auto what = [&] { return describe(consumer.instr->op); };
     if (recvs.empty())
       return report(rank, consumer,
-                    what + " needs " + describe(key) + " from rank " +
+                    what() + " needs " + describe(key) + " from rank " +
                         std::to_string(producerRank) + " but has no recv for it");
     const FlatInstr &firstRecv = flat[rank][recvs.front()];
     if (recvs.front() >= start)
       return report(rank, consumer,
-                    what + " runs before its recv of " + describe(key),
+                    what() + " runs before its recv of " + describe(key),
                     {noteAt(rank, firstRecv, "the recv is here")});
     for (int64_t recv : recvs) {
       auto it = tokens[rank].find(flat[rank][recv].instr->token);
@@ -519,7 +523,7 @@ private:
         return;
     }
     report(rank, consumer,
-           what + " uses " + describe(key) + " before waiting for it",
+           what() + " uses " + describe(key) + " before waiting for it",
            {noteAt(rank, firstRecv, "the recv is here")});
   }
 

@@ -32,11 +32,10 @@ struct Position {
 
 class RendezvousExecution {
 public:
-  explicit RendezvousExecution(const Program &program)
-      : ranks(static_cast<int64_t>(program.ranks.size())) {
-    for (const std::vector<Instr> &instrs : program.ranks)
-      flat.push_back(flattenRank(instrs));
-    partner = pairMessages(flat);
+  RendezvousExecution(const std::vector<std::vector<FlatInstr>> &flat,
+                      const std::vector<std::vector<int64_t>> &partner)
+      : ranks(static_cast<int64_t>(flat.size())), flat(flat),
+        partner(partner) {
     reached.resize(ranks);
     tokenDefinitions.resize(ranks);
     for (int64_t rank = 0; rank < ranks; ++rank) {
@@ -166,8 +165,8 @@ private:
   }
 
   int64_t ranks;
-  std::vector<std::vector<FlatInstr>> flat;
-  std::vector<std::vector<int64_t>> partner;
+  const std::vector<std::vector<FlatInstr>> &flat;
+  const std::vector<std::vector<int64_t>> &partner;
   std::vector<std::vector<bool>> reached;
   std::vector<std::unordered_map<int64_t, int64_t>> tokenDefinitions;
   std::vector<size_t> cursor;
@@ -177,8 +176,18 @@ private:
 
 } // namespace
 
+std::optional<Finding>
+findDeadlock(const std::vector<std::vector<FlatInstr>> &flat,
+             const std::vector<std::vector<int64_t>> &partner) {
+  return RendezvousExecution(flat, partner).run();
+}
+
 std::optional<Finding> findDeadlock(const Program &program) {
-  return RendezvousExecution(program).run();
+  std::vector<std::vector<FlatInstr>> flat;
+  flat.reserve(program.ranks.size());
+  for (const std::vector<Instr> &instrs : program.ranks)
+    flat.push_back(flattenRank(instrs));
+  return findDeadlock(flat, pairMessages(flat));
 }
 
 } // namespace dualpipe

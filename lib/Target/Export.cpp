@@ -14,6 +14,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
 
+#include <cstdio>
+
 using namespace mlir;
 using namespace dualpipe::pipe;
 
@@ -69,7 +71,17 @@ OwningOpRef<ModuleOp> dualpipe::pipe::importTorchCsv(llvm::SourceMgr &sourceMgr,
   std::optional<dualpipe::Schedule> schedule =
       dualpipe::importTorchCsv(buffer->getBuffer(), error, &cells);
   if (!schedule) {
-    emitError(fileLoc) << error;
+    // "row R, column C: what" becomes a diagnostic at file:R:C.
+    unsigned row = 0, column = 0;
+    int consumed = 0;
+    Location loc = fileLoc;
+    if (std::sscanf(error.c_str(), "row %u, column %u: %n", &row, &column,
+                    &consumed) == 2 &&
+        consumed > 0) {
+      loc = FileLineColLoc::get(context, filename, row, column);
+      error = error.substr(consumed);
+    }
+    emitError(loc) << error;
     return nullptr;
   }
   OpBuilder builder(context);
@@ -77,7 +89,12 @@ OwningOpRef<ModuleOp> dualpipe::pipe::importTorchCsv(llvm::SourceMgr &sourceMgr,
   builder.setInsertionPointToEnd(module->getBody());
   ScheduleOp scheduleOp = writeSchedule(builder, fileLoc, "main", *schedule);
 
-  // Point every op at its cell, so that diagnostics name file:row:column.
+  // Point every op at its cell and every rank at its row, so that
+  // diagnostics name file:row:column.
+  for (RankOp rank : scheduleOp.getRankOps())
+    rank->setLoc(FileLineColLoc::get(context, filename,
+                                     static_cast<unsigned>(rank.getId() + 1),
+                                     1));
   OriginTable origins;
   (void)readSchedule(scheduleOp, origins); // origin i = i-th step written
   size_t stepIndex = 0;

@@ -2,8 +2,9 @@
 //
 // Simulates every applicable schedule kind for the given sizes and costs and
 // recommends the fastest that fits the memory budget. MLIR-free, so it runs
-// wherever the schedule library builds. Exit status: 0 on success (even when
-// nothing fits: the table says why), 1 on invalid input.
+// wherever the schedule library builds. Exit status: 0 when at least one kind
+// was simulated (even if none fits the budget: the output says so), 1 on
+// invalid input, including sizes that no kind accepts.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,7 +21,8 @@ using namespace dualpipe;
 
 namespace {
 
-constexpr const char *kUsage = R"(usage: dualpipe-plan --ranks=N --microbatches=N [options]
+constexpr const char *kUsage =
+    R"(usage: dualpipe-plan --ranks=N --microbatches=N [options]
 
 Generates, lowers (eager communication) and simulates every schedule kind that
 applies to the sizes, prints one table and recommends the fastest kind that
@@ -114,7 +116,16 @@ std::string applyFlag(Args &args, std::string_view name,
   }
   if (name == "kinds")
     return parseKinds(value, args.plan.kinds);
-  return "unknown option '--" + std::string(name) + "'";
+  return "unknown option '--" + std::string(name) + "'"; // see takesValue
+}
+
+bool takesValue(std::string_view name) {
+  for (std::string_view known :
+       {"ranks", "microbatches", "virtual-stages", "cost", "kinds",
+        "max-activations", "max-activation-bytes"})
+    if (name == known)
+      return true;
+  return false;
 }
 
 std::string parseArgs(int argc, char **argv, Args &args) {
@@ -132,8 +143,12 @@ std::string parseArgs(int argc, char **argv, Args &args) {
       return "unexpected argument '" + std::string(arg) + "'";
     arg.remove_prefix(2);
     std::string_view name = arg, value;
-    if (size_t eq = arg.find('='); eq != std::string_view::npos) {
+    size_t eq = arg.find('=');
+    if (eq != std::string_view::npos)
       name = arg.substr(0, eq);
+    if (!takesValue(name))
+      return "unknown option '--" + std::string(name) + "'";
+    if (eq != std::string_view::npos) {
       value = arg.substr(eq + 1);
     } else if (i + 1 < argc) {
       value = argv[++i];
@@ -176,5 +191,10 @@ int main(int argc, char **argv) {
     std::cout << planJson(*result).dump(2) << "\n";
   else
     std::cout << renderPlanText(*result);
+  bool simulated = false;
+  for (const PlanCandidate &c : result->candidates)
+    simulated |= c.skipped.empty();
+  if (!simulated)
+    return fail(result->reason);
   return 0;
 }

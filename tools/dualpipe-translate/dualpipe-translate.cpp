@@ -164,6 +164,9 @@ int main(int argc, char **argv) {
   registry.insert<PipeDialect, func::FuncDialect, arith::ArithDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  // The diagnostics name the op and its location; a dump of the op would
+  // bury them.
+  context.printOpOnDiagnostic(false);
   SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(input), SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);

@@ -22,14 +22,14 @@ namespace dualpipe {
 
 /// Costs of one stage. I (backward for input) is B - W.
 struct StageCost {
-  double f = 1;                 // forward
-  double b = 2;                 // full backward (I + W)
-  double w = 1;                 // backward for weights
-  std::optional<double> fb;     // overlapped F&B pair; unset means f + b
-  double activationBytes = 1;   // stored per micro-batch from F until I/B
-  double paramBytes = 1;        // parameters of the stage
-  double messageBytes = 0;      // activation sent to the next stage (and the
-                                // gradient sent back, which has its shape)
+  double f = 1;               // forward
+  double b = 2;               // full backward (I + W)
+  double w = 1;               // backward for weights
+  std::optional<double> fb;   // overlapped F&B pair; unset means f + b
+  double activationBytes = 1; // stored per micro-batch from F until I/B
+  double paramBytes = 1;      // parameters of the stage
+  double messageBytes = 0;    // activation sent to the next stage (and the
+                              // gradient sent back, which has its shape)
 
   double i() const { return b - w; }
   double overlapped() const { return fb ? *fb : f + b; }

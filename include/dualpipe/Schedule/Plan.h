@@ -1,4 +1,5 @@
-//===- Plan.h - Pick a schedule kind for sizes, costs and memory -*- C++ -*-===//
+//===- Plan.h - Pick a schedule kind for sizes, costs and memory -*- C++
+//-*-===//
 //
 // Generates, lowers (eager policy) and simulates every applicable schedule
 // kind for one model on a fixed number of ranks and recommends the fastest
@@ -45,11 +46,11 @@ struct PlanCandidate {
   double makespan = 0;
   double bubbleRatio = 0;
   double maxBubble = 0;
-  int64_t peakActivations = 0;     // max over ranks
-  double peakActivationBytes = 0;  // max over ranks
-  double paramCopies = 0;          // stage copies held / stages (DualPipe 2)
-  double maxParamBytes = 0;        // max over ranks
-  bool fits = false;               // within the memory budget
+  int64_t peakActivations = 0;    // max over ranks
+  double peakActivationBytes = 0; // max over ranks
+  double paramCopies = 0;         // stage copies held / stages (DualPipe 2)
+  double maxParamBytes = 0;       // max over ranks
+  bool fits = false;              // within the memory budget
   /// Which budget it exceeds, e.g. "peak activations 9 > 8"; empty if fits.
   std::string overBudget;
 };

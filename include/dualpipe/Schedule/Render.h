@@ -40,7 +40,8 @@ struct ChromeTraceOptions {
 
 /// Chrome trace JSON: {"traceEvents": [...], "displayTimeUnit": "ms",
 /// "otherData": {...}}. One process per rank (pid = rank), compute on thread
-/// 0 and transfers on thread 1, "X" events named in the PyTorch action
+/// 0 and transfers on thread 1 (more threads, 2, 3, ..., only while
+/// transfers overlap in time), "X" events named in the PyTorch action
 /// notation ("3F5", "(0F7;7B13)OVERLAP_F_B", "3SEND_F5", "4RECV_B5").
 std::string renderChromeTrace(const SimResult &result,
                               const ChromeTraceOptions &options = {});

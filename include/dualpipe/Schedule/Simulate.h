@@ -25,12 +25,12 @@ namespace dualpipe {
 struct ComputeInterval {
   double start = 0;
   double end = 0;
-  ComputeOp op;                     // the only op, or the F of a pair
-  std::optional<ComputeOp> paired;  // the backward of an overlapped pair
+  ComputeOp op;                    // the only op, or the F of a pair
+  std::optional<ComputeOp> paired; // the backward of an overlapped pair
   /// Of a pair, the forward's share of its standalone time, F / (F + X);
   /// pictures split the pair's box there.
   double firstShare = 1;
-  InstrRef where;                   // the Compute (or Overlap) instruction
+  InstrRef where; // the Compute (or Overlap) instruction
   int64_t origin = -1;
 };
 
@@ -42,9 +42,9 @@ struct CommEvent {
   Kind kind = Kind::Send;
   MsgKey key;
   int64_t peer = -1;
-  double issue = 0;   // this rank reached the Send / posted the Recv
-  double start = 0;   // rendezvous: both sides present
-  double end = 0;     // transfer complete
+  double issue = 0;      // this rank reached the Send / posted the Recv
+  double start = 0;      // rendezvous: both sides present
+  double end = 0;        // transfer complete
   bool blocking = false; // a Send without token: the rank waited until
                          // `start`
   InstrRef where;

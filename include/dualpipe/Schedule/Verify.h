@@ -91,6 +91,11 @@ std::vector<FlatInstr> flattenRank(const std::vector<Instr> &instrs);
 std::vector<std::vector<int64_t>>
 pairMessages(const std::vector<std::vector<FlatInstr>> &flat);
 
+/// findDeadlock on rank programs already flattened and paired.
+std::optional<Finding>
+findDeadlock(const std::vector<std::vector<FlatInstr>> &flat,
+             const std::vector<std::vector<int64_t>> &partner);
+
 } // namespace dualpipe
 
 #endif // DUALPIPE_SCHEDULE_VERIFY_H

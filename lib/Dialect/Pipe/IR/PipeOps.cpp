@@ -170,20 +170,29 @@ static void printEnumKeyword(OpAsmPrinter &printer, Operation *, AttrT attr) {
   printer.printKeywordOrString(stringifyEnum(attr.getValue()));
 }
 
-static ParseResult parseOptionalKind(OpAsmParser &parser,
-                                     ScheduleKindAttr &kind) {
-  if (parser.parseOptionalKeyword("kind"))
-    return success();
-  return failure(parser.parseLParen() || parseEnumKeyword(parser, kind) ||
-                 parser.parseRParen());
+/// `kind(K) placement(P)`, where the kind is optional (imported schedules
+/// have none).
+static ParseResult parseKindAndPlacement(OpAsmParser &parser,
+                                         ScheduleKindAttr &kind,
+                                         PlacementKindAttr &placement) {
+  if (succeeded(parser.parseOptionalKeyword("kind")) &&
+      (parser.parseLParen() || parseEnumKeyword(parser, kind) ||
+       parser.parseRParen()))
+    return failure();
+  return failure(parser.parseKeyword("placement") || parser.parseLParen() ||
+                 parseEnumKeyword(parser, placement) || parser.parseRParen());
 }
 
-static void printOptionalKind(OpAsmPrinter &printer, Operation *op,
-                              ScheduleKindAttr kind) {
-  if (!kind)
-    return;
-  printer << "kind(";
-  printEnumKeyword(printer, op, kind);
+static void printKindAndPlacement(OpAsmPrinter &printer, Operation *op,
+                                  ScheduleKindAttr kind,
+                                  PlacementKindAttr placement) {
+  if (kind) {
+    printer << "kind(";
+    printEnumKeyword(printer, op, kind);
+    printer << ") ";
+  }
+  printer << "placement(";
+  printEnumKeyword(printer, op, placement);
   printer << ")";
 }
 

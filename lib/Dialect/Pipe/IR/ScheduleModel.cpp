@@ -340,11 +340,28 @@ void dualpipe::pipe::writeProgram(ScheduleOp schedule,
 LogicalResult dualpipe::pipe::emitFindings(
     ArrayRef<dualpipe::Finding> findings, const OriginTable &origins,
     Operation *fallback) {
+  // Findings about something absent (a missing op) name a rank: report them
+  // at that rank's program.
+  auto rankOp = [&](int64_t rank) -> Operation * {
+    auto schedule = dyn_cast<ScheduleOp>(fallback);
+    if (!schedule || rank < 0)
+      return nullptr;
+    for (RankOp op : schedule.getRankOps())
+      if (static_cast<int64_t>(op.getId()) == rank)
+        return op;
+    return nullptr;
+  };
   for (const dualpipe::Finding &finding : findings) {
     Operation *op = origins.lookup(finding.origin);
     if (!op)
+      op = rankOp(finding.where.rank);
+    if (!op)
       op = fallback;
-    InFlightDiagnostic diag = op->emitOpError() << finding.message;
+    // Not op->emitOpError(): that attaches a dump of the op, which for a
+    // whole schedule would bury the message.
+    InFlightDiagnostic diag = mlir::emitError(op->getLoc())
+                              << "'" << op->getName() << "' op "
+                              << finding.message;
     for (const dualpipe::Finding::Note &note : finding.notes) {
       Operation *noteOp = origins.lookup(note.origin);
       diag.attachNote(noteOp ? noteOp->getLoc() : fallback->getLoc())

@@ -78,7 +78,8 @@ LogicalResult dualpipe::pipe::transformPrograms(
     dualpipe::Program program = readProgram(schedule, origins);
     std::string error = transform(schedule, program);
     if (!error.empty()) {
-      schedule.emitOpError() << error;
+      mlir::emitError(schedule.getLoc())
+          << "'" << schedule->getName() << "' op " << error;
       failed = true;
       continue;
     }

@@ -20,7 +20,7 @@ struct ScheduleCommPass
     std::optional<dualpipe::CommPolicy> parsed =
         dualpipe::parseCommPolicy(policy);
     if (!parsed) {
-      getOperation().emitError()
+      mlir::emitError(getOperation().getLoc())
           << "unknown comm policy '" << policy
           << "'; expected eager or reference";
       return signalPassFailure();

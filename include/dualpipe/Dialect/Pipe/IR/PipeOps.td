@@ -120,7 +120,7 @@ def Pipe_ScheduleOp : Pipe_Op<"schedule", [
                        OptionalAttr<TypeAttr>:$message);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
-    $sym_name custom<OptionalKind>($kind) `placement` `(` custom<EnumKeyword>($placement) `)`
+    $sym_name custom<KindAndPlacement>($kind, $placement)
     `ranks` `(` $ranks `)` `stages` `(` $stages `)`
     `microbatches` `(` $microbatches `)` (`model` `(` $model^ `)`)?
     (`layout` `(` $layout^ `)`)? (`message` `(` $message^ `)`)?

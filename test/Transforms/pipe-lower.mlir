@@ -1,0 +1,23 @@
+// pipe-lower takes a spec straight to verified level-3 programs; one spec
+// compiles for every kind and rank count.
+// RUN: dualpipe-opt %s --pipe-lower | FileCheck %s
+// RUN: dualpipe-opt %s --pipe-lower | dualpipe-opt | dualpipe-opt --pipe-verify-schedule | FileCheck %s
+// RUN: dualpipe-opt %s --pipe-lower -mlir-print-op-generic | dualpipe-opt | FileCheck %s
+// RUN: dualpipe-opt %s --pipe-lower="kind=zbv ranks=2 microbatches=4" | FileCheck %s --check-prefix=ZBV
+// RUN: not dualpipe-opt %s --pipe-lower="kind=interleaved-1f1b ranks=4 virtual-stages=4" 2>&1 | FileCheck %s --check-prefix=FEW
+
+pipe.model @mlp config {hidden = 8, microbatch_size = 2} {
+  pipe.layer kernel("mlp") repeat(8) {ffn = 16} cost(f = 1.0, b = 2.0, w = 1.0)
+}
+pipe.pipeline @train model(@mlp) ranks(4) microbatches(8) schedule(dualpipe)
+
+// CHECK:       pipe.schedule @train kind(dualpipe) placement(dual) ranks(4) stages(4) microbatches(8) model(@mlp) layout([2, 2, 2, 2]) message(tensor<2x8xf32>) {
+// CHECK:         pipe.rank 0 {
+// CHECK:           pipe.recv
+// CHECK:           pipe.overlap {
+// CHECK:           pipe.send
+// CHECK:         pipe.rank 3 {
+// CHECK-NOT:   pipe.pipeline
+
+// ZBV:         pipe.schedule @train kind(zbv) placement(v) ranks(2) stages(4) microbatches(4) model(@mlp) layout([2, 2, 2, 2])
+// FEW:         error: 'pipe.pipeline' op model 'mlp' has 8 layers, fewer than the 16 stages interleaved-1f1b needs
