@@ -1,6 +1,7 @@
 //===- Cost.cpp - Per-stage compute, memory and link costs ----------------===//
 
 #include "dualpipe/Schedule/Cost.h"
+#include "dualpipe/Schedule/Generate.h"
 
 #include <algorithm>
 #include <charconv>
@@ -173,9 +174,9 @@ void setField(StageCost &c, Field field, double v) {
   }
 }
 
-/// Largest stage index a `key@S` override may name; guards the per-stage
-/// vector against absurd allocations from a typo.
-constexpr int64_t kMaxStageIndex = 1 << 20;
+/// Largest stage index a `key@S` override may name (the generators' bound);
+/// guards the per-stage vector against absurd allocations from a typo.
+constexpr int64_t kMaxStageIndex = kMaxStages - 1;
 
 std::string applyStageOverride(CostModel &model, std::string_view key,
                                std::string_view value) {

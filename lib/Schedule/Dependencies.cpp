@@ -97,4 +97,21 @@ std::string describe(const MsgKey &key) {
          std::to_string(key.stage) + ", mb " + std::to_string(key.mb) + ")";
 }
 
+std::string describeMessage(const Instr &instr) {
+  bool send = instr.kind == InstrKind::Send;
+  return std::string(send ? "send " : "recv ") + describe(instr.key) +
+         (send ? " to rank " : " from rank ") + std::to_string(instr.peer);
+}
+
+std::string rankPrefix(int64_t rank) {
+  return "rank " + std::to_string(rank) + ": ";
+}
+
+size_t MsgKeyHash::operator()(const MsgKey &key) const {
+  uint64_t h = static_cast<uint64_t>(key.stage) * 0x9E3779B97F4A7C15ull;
+  h ^= static_cast<uint64_t>(key.mb) + 0x632BE59BD9B4E019ull + (h << 6) +
+       (h >> 2);
+  return static_cast<size_t>(h * 2 + static_cast<uint64_t>(key.kind));
+}
+
 } // namespace dualpipe

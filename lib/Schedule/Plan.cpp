@@ -52,8 +52,8 @@ void checkBudget(const PlanOptions &options, PlanCandidate &c) {
   else if (options.maxActivationBytes &&
            c.peakActivationBytes > *options.maxActivationBytes)
     c.overBudget = "peak activation bytes " +
-                   formatQuantity(c.peakActivationBytes) + " > " +
-                   formatQuantity(*options.maxActivationBytes);
+                   formatBytes(c.peakActivationBytes) + " > " +
+                   formatBytes(*options.maxActivationBytes);
   c.fits = c.overBudget.empty();
 }
 
@@ -176,8 +176,8 @@ std::string renderPlanText(const PlanResult &result) {
     out += ", at most " + std::to_string(*o.maxActivations) +
            " live activations per rank";
   if (o.maxActivationBytes)
-    out += ", at most " + formatQuantity(*o.maxActivationBytes) +
-           " activation bytes per rank";
+    out += ", at most " + formatBytes(*o.maxActivationBytes) +
+           " of activations per rank";
   out += "\n";
   std::vector<std::vector<std::string>> rows;
   std::string skipped;
@@ -191,14 +191,14 @@ std::string renderPlanText(const PlanResult &result) {
                     std::to_string(c.stages), formatQuantity(c.makespan),
                     percent(c.bubbleRatio), formatQuantity(c.maxBubble),
                     std::to_string(c.peakActivations),
-                    formatQuantity(c.peakActivationBytes),
+                    formatBytes(c.peakActivationBytes),
                     formatQuantity(c.paramCopies),
                     c.fits ? "yes" : "no (" + c.overBudget + ")"});
   }
   if (!rows.empty())
     out += renderTable({"kind", "stages", "makespan", "bubble", "max bubble",
                         "peak act", "peak act bytes", "param copies", "fits"},
-                       rows);
+                       rows, {0, 8});
   if (!skipped.empty())
     out += "skipped:\n" + skipped;
   out += result.recommended ? "recommended: " + result.reason + "\n"

@@ -47,8 +47,22 @@ std::string formatQuantity(double value) {
   return buf;
 }
 
+std::string formatBytes(double bytes) {
+  static constexpr const char *kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+  if (!(std::fabs(bytes) >= 1024) || std::isinf(bytes))
+    return formatQuantity(bytes);
+  double scaled = bytes;
+  size_t unit = 0;
+  for (scaled /= 1024; std::fabs(scaled) >= 1024 && unit + 1 < 5; ++unit)
+    scaled /= 1024;
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.4g %s", scaled, kUnits[unit]);
+  return buf;
+}
+
 std::string renderTable(const std::vector<std::string> &header,
-                        const std::vector<std::vector<std::string>> &rows) {
+                        const std::vector<std::vector<std::string>> &rows,
+                        const std::vector<size_t> &leftAligned) {
   std::vector<size_t> width(header.size(), 0);
   auto measure = [&](const std::vector<std::string> &row) {
     for (size_t c = 0; c < row.size() && c < width.size(); ++c)
@@ -65,7 +79,9 @@ std::string renderTable(const std::vector<std::string> &header,
       std::string pad(width[c] - cell.size(), ' ');
       if (c > 0)
         line += "  ";
-      line += c == 0 ? cell + pad : pad + cell;
+      bool left = std::find(leftAligned.begin(), leftAligned.end(), c) !=
+                  leftAligned.end();
+      line += left ? cell + pad : pad + cell;
     }
     while (!line.empty() && line.back() == ' ')
       line.pop_back();
@@ -89,7 +105,7 @@ std::string renderReportText(const SimResult &result,
          formatPercent(result.bubbleRatio) + ", max bubble " +
          formatQuantity(result.maxBubble) + ", peak activations " +
          std::to_string(maxPeakActivations(result)) + " (" +
-         formatQuantity(maxPeakActivationBytes(result)) + " bytes)\n";
+         formatBytes(maxPeakActivationBytes(result)) + ")\n";
   if (!options.perRank)
     return out;
   std::vector<std::vector<std::string>> rows;
@@ -97,7 +113,7 @@ std::string renderReportText(const SimResult &result,
     rows.push_back(
         {std::to_string(s.rank), formatQuantity(s.busy), formatQuantity(s.idle),
          formatPercent(s.utilization), std::to_string(s.peakActivations),
-         formatQuantity(s.peakActivationBytes), formatQuantity(s.paramBytes)});
+         formatBytes(s.peakActivationBytes), formatBytes(s.paramBytes)});
   out += renderTable({"rank", "busy", "idle", "util", "peak act",
                       "peak act bytes", "param bytes"},
                      rows);

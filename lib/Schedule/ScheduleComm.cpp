@@ -22,6 +22,7 @@
 #include <array>
 #include <functional>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace dualpipe {
 
@@ -38,19 +39,6 @@ std::optional<CommPolicy> parseCommPolicy(std::string_view text) {
 }
 
 namespace {
-
-std::string rankPrefix(int64_t rank) {
-  return "rank " + std::to_string(rank) + ": ";
-}
-
-struct MsgKeyHash {
-  size_t operator()(const MsgKey &key) const {
-    uint64_t h = static_cast<uint64_t>(key.stage) * 0x9E3779B97F4A7C15ull;
-    h ^= static_cast<uint64_t>(key.mb) + 0x632BE59BD9B4E019ull + (h << 6) +
-         (h >> 2);
-    return static_cast<size_t>(h * 2 + static_cast<uint64_t>(key.kind));
-  }
-};
 
 //===----------------------------------------------------------------------===//
 // Taking a rank apart
@@ -108,8 +96,9 @@ private:
     case InstrKind::Overlap: {
       if (inBody)
         return fail("overlap nested inside an overlap");
-      Instr shell = instr;
-      shell.body.clear();
+      Instr shell;
+      shell.kind = InstrKind::Overlap;
+      shell.origin = instr.origin;
       parts.steps.push_back(std::move(shell));
       for (const Instr &inner : instr.body)
         if (!take(inner, /*inBody=*/true))
@@ -165,7 +154,7 @@ private:
                     " has no producer on this rank");
       pooled.producer = it->second;
       if (pooled.send.token >= 0)
-        sendTokens.push_back(pooled.send.token);
+        sendTokens.insert(pooled.send.token);
     }
     return true;
   }
@@ -180,8 +169,7 @@ private:
           it->second->wait = wait;
         continue;
       }
-      if (std::find(sendTokens.begin(), sendTokens.end(), wait.token) ==
-          sendTokens.end())
+      if (!sendTokens.count(wait.token))
         return fail("wait on unknown token " + std::to_string(wait.token));
     }
     return true;
@@ -194,7 +182,7 @@ private:
   std::vector<Instr> waits;
   std::unordered_map<MsgKey, int64_t, MsgKeyHash> consumerOf, producerOf;
   std::unordered_map<int64_t, PooledRecv *> recvByToken;
-  std::vector<int64_t> sendTokens;
+  std::unordered_set<int64_t> sendTokens;
 };
 
 //===----------------------------------------------------------------------===//
@@ -212,7 +200,8 @@ std::vector<Instr> placeEager(RankParts &parts, int64_t lookahead) {
       producedAt(steps);
   for (size_t i = 0; i < parts.recvs.size(); ++i) {
     int64_t consumer = parts.recvs[i].consumer;
-    int64_t post = lookahead < 0 ? 0 : std::max<int64_t>(0, consumer - lookahead);
+    int64_t post =
+        lookahead < 0 ? 0 : std::max<int64_t>(0, consumer - lookahead);
     postedAt[post].push_back(i);
     consumedAt[consumer].push_back(i);
   }
@@ -230,7 +219,8 @@ std::vector<Instr> placeEager(RankParts &parts, int64_t lookahead) {
     // An overlap keeps its own comm inside; everything else stays outside.
     std::vector<Instr> before;
     for (size_t i : postedAt[step]) {
-      bool own = overlap && parts.recvs[i].consumer == static_cast<int64_t>(step);
+      bool own =
+          overlap && parts.recvs[i].consumer == static_cast<int64_t>(step);
       (own ? before : out).push_back(parts.recvs[i].recv);
     }
     for (size_t i : consumedAt[step])
@@ -258,13 +248,13 @@ std::vector<Instr> placeEager(RankParts &parts, int64_t lookahead) {
 
 /// Phase 0 is the rank's own direction (DualPipe) or chunk 0 (DualPipeV).
 enum class Call {
-  RecvForward,  // _recv_forward(phase)
-  RecvBackward, // _recv_backward(phase)
-  SendForward,  // _send_forward(phase)
-  SendBackward, // _send_backward(phase)
-  Commit,       // _commit_and_wait_comm()
-  Forward,      // _forward_compute_chunk(phase)
-  Backward,     // _backward_compute_chunk(phase), B or I
+  RecvForward,     // _recv_forward(phase)
+  RecvBackward,    // _recv_backward(phase)
+  SendForward,     // _send_forward(phase)
+  SendBackward,    // _send_backward(phase)
+  Commit,          // _commit_and_wait_comm()
+  Forward,         // _forward_compute_chunk(phase)
+  Backward,        // _backward_compute_chunk(phase), B or I
   ForwardBackward, // _forward_backward_compute_chunk(phase, other)
   Weight,          // WeightGradStore.pop()
 };
@@ -283,30 +273,35 @@ struct ReferenceShape {
   bool forwardOnly = false;
 };
 
+/// Steps 1-8 of step(), with the recv/send flags of the reference, fed one
+/// call at a time to a sink that may stop the walk: a program far shorter
+/// than its sizes claim is rejected after as many calls as it has steps.
 class ReferenceScript {
 public:
-  explicit ReferenceScript(const ReferenceShape &shape) : shape(shape) {}
+  using Sink = std::function<bool(const CallEntry &)>;
+  ReferenceScript(const ReferenceShape &shape, Sink sink)
+      : shape(shape), sink(std::move(sink)) {}
 
-  /// Steps 1-8 of step(), with the recv/send flags of the reference.
-  std::vector<CallEntry> build() {
+  /// False as soon as the sink refuses a call.
+  bool run() {
     int64_t H = shape.H, h = shape.h;
-    for (int64_t i = 0; i < 2 * (H - h - 1); ++i)
+    for (int64_t i = 0; ok && i < 2 * (H - h - 1); ++i)
       forwardChunk(0);
     push(Call::RecvForward, 0);
-    for (int64_t i = 0; i < h + 1; ++i) {
+    for (int64_t i = 0; ok && i < h + 1; ++i) {
       forwardChunk(0, /*recv=*/false, /*send=*/shape.middle);
       push(Call::RecvForward, 0);
       forwardChunk(1, /*recv=*/true, /*send=*/!shape.middle || i < h);
       if (!shape.middle)
         push(Call::SendForward, 0);
     }
-    for (int64_t i = 0; i < H - h - 1; ++i) {
+    for (int64_t i = 0; ok && i < H - h - 1; ++i) {
       backwardChunk(1);
       push(Call::RecvForward, 1);
       weightChunk();
       forwardChunk(1, /*recv=*/false);
     }
-    for (int64_t i = 0; i < shape.n - 2 * H + h + 1; ++i) {
+    for (int64_t i = 0; ok && i < shape.n - 2 * H + h + 1; ++i) {
       if (i == 0 && shape.middle) {
         // The reference does not overlap this pair, to shrink the bubble.
         forwardChunk(0, /*recv=*/false, /*send=*/false);
@@ -319,27 +314,28 @@ public:
       }
       forwardBackwardChunk(1, 0);
     }
-    for (int64_t i = 0; i < H - h - 1; ++i) {
+    for (int64_t i = 0; ok && i < H - h - 1; ++i) {
       backwardChunk(1);
       forwardBackwardChunk(1, 0);
     }
-    for (int64_t i = 0; i < h + 1; ++i) {
+    for (int64_t i = 0; ok && i < h + 1; ++i) {
       backwardChunk(1);
       backwardChunk(0);
     }
-    for (int64_t i = 0; i < H - h - 1; ++i) {
+    for (int64_t i = 0; ok && i < H - h - 1; ++i) {
       weightChunk();
       backwardChunk(0);
     }
-    for (int64_t i = 0; i < h + 1; ++i)
+    for (int64_t i = 0; ok && i < h + 1; ++i)
       weightChunk();
     push(Call::Commit);
-    return std::move(calls);
+    return ok;
   }
 
 private:
   void push(Call call, int phase = 0, int other = 0) {
-    calls.push_back(CallEntry{call, phase, other});
+    if (ok)
+      ok = sink(CallEntry{call, phase, other});
   }
   /// Backward comm and compute vanish in an inference step.
   void pushBackward(Call call, int phase) {
@@ -387,7 +383,8 @@ private:
   }
 
   const ReferenceShape &shape;
-  std::vector<CallEntry> calls;
+  Sink sink;
+  bool ok = true;
 };
 
 /// Turns one rank's call sequence into instructions: appended receives and
@@ -401,12 +398,13 @@ public:
       : rank(rank), parts(parts), placement(placement),
         phaseOf(std::move(phaseOf)), nextToken(nextToken), error(error) {}
 
-  std::optional<std::vector<Instr>> place(const std::vector<CallEntry> &calls) {
+  std::optional<std::vector<Instr>> place(const ReferenceShape &shape) {
     indexPhases();
     indexComm();
-    for (const CallEntry &entry : calls)
-      if (!apply(entry))
-        return std::nullopt;
+    ReferenceScript script(
+        shape, [this](const CallEntry &entry) { return apply(entry); });
+    if (!script.run())
+      return std::nullopt;
     if (nextStep != parts.steps.size()) {
       fail("step " + std::to_string(nextStep) + " (" +
            describeStep(parts.steps[nextStep]) +
@@ -510,8 +508,8 @@ private:
   bool receive(const Chunk *chunk) {
     if (!chunk)
       return true;
-    for (size_t i : takeComm(
-             recvsByKey, consumedValue(chunk->op, placement.stages))) {
+    for (size_t i :
+         takeComm(recvsByKey, consumedValue(chunk->op, placement.stages))) {
       PooledRecv &pooled = parts.recvs[i];
       pooled.recv.token = pooled.wait.token = nextToken++;
       pendingRecvs.push_back(i);
@@ -524,8 +522,8 @@ private:
   bool send(const Chunk *chunk) {
     if (!chunk)
       return true;
-    for (size_t i : takeComm(
-             sendsByKey, producedValue(chunk->op, placement.stages))) {
+    for (size_t i :
+         takeComm(sendsByKey, producedValue(chunk->op, placement.stages))) {
       Instr send = parts.sends[i].send;
       send.token = nextToken++;
       Instr wait;
@@ -533,12 +531,11 @@ private:
       wait.token = send.token;
       unwaited.push_back(wait);
       placedSends++;
-      // Posted right after the step that produced it, inside it if it is an
-      // overlap (its own comm stays in its body).
-      bool own = lastStepIndex >= 0 &&
-                 parts.sends[i].producer == lastStep &&
-                 out[lastStepIndex].kind == InstrKind::Overlap;
-      (own ? out[lastStepIndex].body : out).push_back(std::move(send));
+      // Issued right after the step that produced it, and after an overlap
+      // region rather than inside it: its token is waited before the next
+      // compute, outside the region, and a token cannot leave the region
+      // that defines it.
+      out.push_back(std::move(send));
     }
     return true;
   }
@@ -651,8 +648,6 @@ private:
       out.insert(out.end(), before.begin(), before.end());
     }
     out.push_back(std::move(step));
-    lastStep = index;
-    lastStepIndex = static_cast<int64_t>(out.size()) - 1;
   }
 
   bool allCommPlaced() {
@@ -683,7 +678,6 @@ private:
 
   std::vector<Instr> out;
   size_t nextStep = 0;
-  int64_t lastStep = -1, lastStepIndex = -1;
   std::vector<size_t> pendingRecvs;
   std::vector<Instr> unwaited; // waits for posted tokens, in post order
   size_t committed = 0;        // how many of `unwaited` the last commit took
@@ -728,19 +722,23 @@ placeReference(const Program &program, std::vector<RankParts> &ranks,
                std::string &error) {
   if (!program.kind || (*program.kind != ScheduleKind::DualPipe &&
                         *program.kind != ScheduleKind::DualPipeV)) {
-    error = "the reference policy applies to dualpipe and dualpipev only, got " +
-            (program.kind ? std::string(toString(*program.kind))
-                          : std::string("a schedule of unknown kind"));
+    error =
+        "the reference policy applies to dualpipe and dualpipev only, got " +
+        (program.kind ? std::string(toString(*program.kind))
+                      : std::string("a schedule of unknown kind"));
     return std::nullopt;
   }
   ScheduleKind kind = *program.kind;
   const Placement &placement = program.placement;
-  if (placement.kind != placementFor(kind) || !placement.checkSizes().empty()) {
+  if (placement.kind != placementFor(kind) || !placement.checkSizes().empty() ||
+      static_cast<int64_t>(ranks.size()) != placement.ranks) {
     error = "the reference policy needs a valid " +
-            std::string(toString(placementFor(kind))) + " placement";
+            std::string(toString(placementFor(kind))) +
+            " placement and one program per rank";
     return std::nullopt;
   }
-  if (std::string sizes = checkReferenceSizes(kind, placement); !sizes.empty()) {
+  if (std::string sizes = checkReferenceSizes(kind, placement);
+      !sizes.empty()) {
     error = "the reference policy: " + sizes;
     return std::nullopt;
   }
@@ -764,8 +762,7 @@ placeReference(const Program &program, std::vector<RankParts> &ranks,
     };
     ReferencePlacer placer(rank, ranks[rank], placement, phaseOf, nextToken,
                            error);
-    std::optional<std::vector<Instr>> instrs =
-        placer.place(ReferenceScript(shape).build());
+    std::optional<std::vector<Instr>> instrs = placer.place(shape);
     if (!instrs)
       return std::nullopt;
     placed.push_back(std::move(*instrs));
@@ -832,8 +829,8 @@ bool scheduleComm(Program &program, const ScheduleCommOptions &options,
     error = "the " + std::string(toString(options.policy)) + " policy";
     if (options.policy == CommPolicy::Eager && options.lookahead >= 0)
       error += " with lookahead " + std::to_string(options.lookahead);
-    error += " would deadlock: " + deadlock->message.substr(
-                                       std::string("deadlock: ").size());
+    error += " would deadlock: " +
+             deadlock->message.substr(std::string("deadlock: ").size());
     return false;
   }
   program = std::move(result);

@@ -114,26 +114,6 @@ pairMessages(const std::vector<std::vector<FlatInstr>> &flat) {
 
 namespace {
 
-std::string rankPrefix(int64_t rank) {
-  return "rank " + std::to_string(rank) + ": ";
-}
-
-struct MsgKeyHash {
-  size_t operator()(const MsgKey &key) const {
-    uint64_t h = static_cast<uint64_t>(key.stage) * 0x9E3779B97F4A7C15ull;
-    h ^= static_cast<uint64_t>(key.mb) + 0x632BE59BD9B4E019ull + (h << 6) +
-         (h >> 2);
-    return static_cast<size_t>(h * 2 + static_cast<uint64_t>(key.kind));
-  }
-};
-
-/// "send activation(stage 0, mb 1) to rank 1" / "recv grad(...) from rank 0".
-std::string describeMessage(const Instr &instr) {
-  bool send = instr.kind == InstrKind::Send;
-  return std::string(send ? "send " : "recv ") + describe(instr.key) +
-         (send ? " to rank " : " from rank ") + std::to_string(instr.peer);
-}
-
 /// Where each level-2 step of the compute skeleton came from.
 struct StepOrigin {
   FlatInstr whole;                // the Compute, or the Overlap
@@ -183,8 +163,7 @@ private:
 
   bool sizesValid() const {
     return placement.checkSizes().empty() &&
-           placement.stages <=
-               kMaxStageMicrobatches / placement.microbatches &&
+           placement.stages <= kMaxStageMicrobatches / placement.microbatches &&
            ranks == placement.ranks;
   }
 
@@ -240,9 +219,10 @@ private:
       if (computes.size() > 1)
         step.second = computes[1].instr->op;
       steps.push_back(step);
-      origins.push_back(StepOrigin{
-          whole, {computes[0], computes[computes.size() > 1 ? 1 : 0]},
-          computes.size() > 1});
+      origins.push_back(
+          StepOrigin{whole,
+                     {computes[0], computes[computes.size() > 1 ? 1 : 0]},
+                     computes.size() > 1});
     }
   }
 
@@ -250,10 +230,10 @@ private:
     if (where.rank < 0 || where.rank >= ranks || where.path.empty())
       return;
     const StepOrigin &step = stepOrigins[where.rank][where.path[0]];
-    const FlatInstr &at = where.path.size() > 1 || !step.overlap
-                              ? step.parts[where.path.size() > 1 ? where.path[1]
-                                                                 : 0]
-                              : step.whole;
+    const FlatInstr &at =
+        where.path.size() > 1 || !step.overlap
+            ? step.parts[where.path.size() > 1 ? where.path[1] : 0]
+            : step.whole;
     where = at.where(where.rank);
     origin = at.instr->origin;
   }
@@ -322,15 +302,16 @@ private:
       return report(rank, at, what() + ": no stage consumes it");
     if (!ends.crossesRanks())
       return report(rank, at,
-                    what() + " is not needed: producer and consumer are both "
-                           "on rank " +
+                    what() +
+                        " is not needed: producer and consumer are both "
+                        "on rank " +
                         std::to_string(ends.producerRank));
     int64_t ownEnd = send ? ends.producerRank : ends.consumerRank;
     int64_t peerEnd = send ? ends.consumerRank : ends.producerRank;
-    ComputeOp own = send ? nominalProducer(instr.key)
-                         : nominalConsumer(instr.key);
-    ComputeOp peer = send ? nominalConsumer(instr.key)
-                          : nominalProducer(instr.key);
+    ComputeOp own =
+        send ? nominalProducer(instr.key) : nominalConsumer(instr.key);
+    ComputeOp peer =
+        send ? nominalConsumer(instr.key) : nominalProducer(instr.key);
     if (ownEnd != rank)
       report(rank, at,
              what() + " on the wrong rank: its " +
@@ -421,6 +402,16 @@ private:
                {noteAt(rank, definition, token() + " is defined here")});
         continue;
       }
+      // A token defined in an overlap region is not visible outside it (in
+      // IR the region scopes its values), so the region must wait for it.
+      if (definition.inner >= 0 &&
+          (at.inner < 0 || at.top != definition.top)) {
+        report(rank, at,
+               "wait on " + token() +
+                   " outside the overlap region that defines it",
+               {noteAt(rank, definition, token() + " is defined here")});
+        continue;
+      }
       if (use.firstWait >= 0) {
         report(rank, at, token() + " is waited twice",
                {noteAt(rank, flat[rank][use.firstWait],
@@ -460,8 +451,7 @@ private:
         ++end;
       int64_t bound = -1;
       for (size_t k = begin; k < end; ++k)
-        if (instrs[k].instr->kind == InstrKind::Compute &&
-            (bound < 0 || last))
+        if (instrs[k].instr->kind == InstrKind::Compute && (bound < 0 || last))
           bound = static_cast<int64_t>(k);
       for (size_t k = begin; k < end; ++k)
         at[k] = instrs[k].instr->kind == InstrKind::Compute ? bound : -1;
@@ -510,7 +500,8 @@ private:
     if (recvs.empty())
       return report(rank, consumer,
                     what() + " needs " + describe(key) + " from rank " +
-                        std::to_string(producerRank) + " but has no recv for it");
+                        std::to_string(producerRank) +
+                        " but has no recv for it");
     const FlatInstr &firstRecv = flat[rank][recvs.front()];
     if (recvs.front() >= start)
       return report(rank, consumer,
@@ -546,11 +537,11 @@ private:
       if (it == madeAt.end() || ends[it->second] < static_cast<int64_t>(i))
         continue;
       const FlatInstr &producer = instrs[it->second];
-      report(rank, instrs[i],
-             describeMessage(instr) + " runs before its producer " +
-                 describe(producer.instr->op),
-             {noteAt(rank, producer,
-                     describe(producer.instr->op) + " is here")});
+      report(
+          rank, instrs[i],
+          describeMessage(instr) + " runs before its producer " +
+              describe(producer.instr->op),
+          {noteAt(rank, producer, describe(producer.instr->op) + " is here")});
     }
   }
 

@@ -11,17 +11,12 @@
 #include "dualpipe/Schedule/Generate.h"
 #include "dualpipe/Schedule/Verify.h"
 
-#include <algorithm>
 #include <array>
 #include <unordered_map>
 
 namespace dualpipe {
 
 namespace {
-
-std::string rankPrefix(int64_t rank) {
-  return "rank " + std::to_string(rank) + ": ";
-}
 
 /// One compute op of the schedule with its position.
 struct Entry {
@@ -57,7 +52,11 @@ struct Slot {
 };
 
 /// Which value of a slot a waiting op needs (executability simulation).
-enum class Produced : uint8_t { Forward = 1, InputGrad = 2, InputGradOnlyI = 4 };
+enum class Produced : uint8_t {
+  Forward = 1,
+  InputGrad = 2,
+  InputGradOnlyI = 4
+};
 
 class ComputeChecker {
 public:
@@ -83,8 +82,8 @@ private:
               std::vector<Finding::Note> notes = {}) {
     if (full())
       return;
-    findings.push_back(
-        Finding{std::move(message), std::move(where), origin, std::move(notes)});
+    findings.push_back(Finding{std::move(message), std::move(where), origin,
+                               std::move(notes)});
   }
   void report(std::string message, const Entry &at,
               std::vector<Finding::Note> notes = {}) {
@@ -404,17 +403,9 @@ private:
   /// Every blocked rank waits on an op of a rank that has not reached it, so
   /// following the waits from any blocked rank ends in a cycle.
   void reportCycle(int64_t start) {
-    std::vector<int64_t> seenAt(placement.ranks, -1);
-    std::vector<int64_t> path;
-    int64_t rank = start;
-    while (seenAt[rank] < 0) {
-      seenAt[rank] = static_cast<int64_t>(path.size());
-      path.push_back(rank);
-      rank = entries[blockedOn[rank]].rank;
-    }
-    std::vector<int64_t> cycle(path.begin() + seenAt[rank], path.end());
-    std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()),
-                cycle.end());
+    std::vector<int64_t> cycle =
+        waitCycle(start, placement.ranks,
+                  [&](int64_t rank) { return entries[blockedOn[rank]].rank; });
     std::string message = "deadlock: ";
     std::vector<Finding::Note> notes;
     for (size_t k = 0; k < cycle.size(); ++k) {

@@ -34,8 +34,7 @@ class RendezvousExecution {
 public:
   RendezvousExecution(const std::vector<std::vector<FlatInstr>> &flat,
                       const std::vector<std::vector<int64_t>> &partner)
-      : ranks(static_cast<int64_t>(flat.size())), flat(flat),
-        partner(partner) {
+      : ranks(static_cast<int64_t>(flat.size())), flat(flat), partner(partner) {
     reached.resize(ranks);
     tokenDefinitions.resize(ranks);
     for (int64_t rank = 0; rank < ranks; ++rank) {
@@ -125,11 +124,8 @@ private:
   std::string describeBlocked(int64_t rank) const {
     int64_t index = static_cast<int64_t>(cursor[rank]);
     const Instr &at = *flat[rank][index].instr;
-    const Instr &message = *flat[rank][blockingMessage(rank, index)].instr;
-    bool send = message.kind == InstrKind::Send;
-    std::string what = std::string(send ? "send " : "recv ") +
-                       describe(message.key) + (send ? " to rank " : " from rank ") +
-                       std::to_string(message.peer);
+    std::string what =
+        describeMessage(*flat[rank][blockingMessage(rank, index)].instr);
     return "rank " + std::to_string(rank) + " waits at " +
            (at.kind == InstrKind::Wait ? "wait for " + what : what);
   }
@@ -138,26 +134,17 @@ private:
   /// instruction, so that peer is blocked too: following the waits from any
   /// blocked rank runs into a cycle.
   Finding describeCycle(int64_t start) const {
-    std::vector<int64_t> seenAt(ranks, -1);
-    std::vector<int64_t> path;
-    int64_t rank = start;
-    while (seenAt[rank] < 0) {
-      seenAt[rank] = static_cast<int64_t>(path.size());
-      path.push_back(rank);
-      rank = blockedOn[rank].rank;
-    }
-    std::vector<int64_t> cycle(path.begin() + seenAt[rank], path.end());
-    std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()),
-                cycle.end());
+    std::vector<int64_t> cycle = waitCycle(
+        start, ranks, [&](int64_t rank) { return blockedOn[rank].rank; });
     Finding finding;
     finding.message = "deadlock: ";
     for (size_t k = 0; k < cycle.size(); ++k) {
       int64_t member = cycle[k];
       const FlatInstr &at = flat[member][cursor[member]];
       finding.message += (k ? ", " : "") + describeBlocked(member);
-      finding.notes.push_back(Finding::Note{
-          "rank " + std::to_string(member) + " is blocked here",
-          at.where(member), at.instr->origin});
+      finding.notes.push_back(
+          Finding::Note{"rank " + std::to_string(member) + " is blocked here",
+                        at.where(member), at.instr->origin});
     }
     finding.where = finding.notes.front().where;
     finding.origin = finding.notes.front().origin;
@@ -175,6 +162,22 @@ private:
 };
 
 } // namespace
+
+std::vector<int64_t> waitCycle(int64_t start, int64_t ranks,
+                               const std::function<int64_t(int64_t)> &waitsOn) {
+  std::vector<int64_t> seenAt(ranks, -1);
+  std::vector<int64_t> path;
+  int64_t rank = start;
+  while (seenAt[rank] < 0) {
+    seenAt[rank] = static_cast<int64_t>(path.size());
+    path.push_back(rank);
+    rank = waitsOn(rank);
+  }
+  std::vector<int64_t> cycle(path.begin() + seenAt[rank], path.end());
+  std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()),
+              cycle.end());
+  return cycle;
+}
 
 std::optional<Finding>
 findDeadlock(const std::vector<std::vector<FlatInstr>> &flat,

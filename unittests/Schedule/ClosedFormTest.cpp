@@ -41,7 +41,7 @@ struct Replay {
 /// Generates and simulates (eager lowering, zero latency); nullopt when the
 /// kind rejects the sizes.
 std::optional<Replay> run(ScheduleKind kind, int64_t ranks, int64_t mbs,
-                       const Costs &c) {
+                          const Costs &c) {
   GenerateOptions g;
   g.kind = kind;
   g.ranks = ranks;
@@ -78,8 +78,7 @@ TEST(ClosedForm, OneFOneBBubbleOnEveryRank) {
           ++checked;
           for (const RankStats &s : r->sim.ranks) {
             EXPECT_EQ(s.idle, (p - 1) * (f + b))
-                << label(ScheduleKind::OneFOneB, p, n, c) << " rank "
-                << s.rank;
+                << label(ScheduleKind::OneFOneB, p, n, c) << " rank " << s.rank;
             EXPECT_EQ(s.busy, n * (f + b));
           }
         }
@@ -157,6 +156,23 @@ void checkDualPipe(ScheduleKind kind, int64_t ranks, int64_t mbs,
   }
 }
 
+TEST(ClosedForm, DualPipePairCountsExplainTheRelation) {
+  // docs/cost-model.md: rank r (h = min(r, P-1-r)) of DualPipe(P, N) runs
+  // 2n - 2P + H + 1 + min(h, H-2) pairs, n = N/2, H = P/2.
+  for (int64_t p = 2; p <= 16; p += 2)
+    for (int64_t n = p; n <= 2 * p + 4; ++n) {
+      std::optional<Replay> r =
+          run(ScheduleKind::DualPipe, p, 2 * n, {1, 2, 1, 3});
+      ASSERT_TRUE(r);
+      for (int64_t rank = 0; rank < p; ++rank) {
+        int64_t h = std::min(rank, p - 1 - rank), half = p / 2;
+        EXPECT_EQ(pairsOn(r->schedule.ranks[rank]),
+                  2 * n - 2 * p + half + 1 + std::min(h, half - 2))
+            << "dualpipe " << p << "x" << 2 * n << " rank " << rank;
+      }
+    }
+}
+
 TEST(ClosedForm, DualPipeBubbleAndActivations) {
   for (int64_t p = 2; p <= 16; p += 2)
     for (int64_t n = 2 * p; n <= 4 * p + 4; n += 2 * (1 + p / 4))
@@ -179,7 +195,8 @@ TEST(ClosedForm, DualPipeVMatchesDualPipeOnTwiceTheRanks) {
     for (int64_t fb : {4, 5, 6}) {
       Costs c{2, 4, 2, fb};
       std::optional<Replay> v = run(ScheduleKind::DualPipeV, p, 2 * p + 2, c);
-      std::optional<Replay> d = run(ScheduleKind::DualPipe, 2 * p, 4 * p + 4, c);
+      std::optional<Replay> d =
+          run(ScheduleKind::DualPipe, 2 * p, 4 * p + 4, c);
       ASSERT_TRUE(v && d);
       EXPECT_EQ(v->sim.maxBubble, d->sim.maxBubble);
       EXPECT_EQ(v->sim.makespan, d->sim.makespan);
@@ -189,8 +206,8 @@ TEST(ClosedForm, DualPipeVMatchesDualPipeOnTwiceTheRanks) {
 TEST(ClosedForm, OverlapOnlyHelpsWhenFBIsBelowFPlusB) {
   // With FB = F + B a pair is just F then B: every rank idles the formula.
   for (int64_t p : {4, 8}) {
-    std::optional<Replay> r = run(ScheduleKind::DualPipe, p, 2 * p + 4,
-                               {1, 2, 1, 3});
+    std::optional<Replay> r =
+        run(ScheduleKind::DualPipe, p, 2 * p + 4, {1, 2, 1, 3});
     ASSERT_TRUE(r);
     for (const RankStats &s : r->sim.ranks)
       EXPECT_EQ(s.idle, (p / 2 - 1) * 2);

@@ -67,8 +67,8 @@ void expectLowersCleanly(const GenerateOptions &options) {
   }
 }
 
-constexpr int64_t kMicrobatches[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
-                                     12, 16, 20, 24, 32, 40, 48, 64};
+constexpr int64_t kMicrobatches[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,
+                                     10, 12, 16, 20, 24, 32, 40, 48, 64};
 
 TEST(LowerSweepTest, EveryKindRanksAndMicrobatches) {
   int lowered = 0;
@@ -191,8 +191,8 @@ void fuzz(const GenerateOptions &generate, CommPolicy policy) {
     Program deleted = *valid;
     std::vector<Instr> &deleteFrom = listOf(deleted, rank, top, inner);
     deleteFrom.erase(deleteFrom.begin() + index);
-    bool holdsCompute = instr.kind == InstrKind::Compute ||
-                        instr.kind == InstrKind::Overlap;
+    bool holdsCompute =
+        instr.kind == InstrKind::Compute || instr.kind == InstrKind::Overlap;
     judge(deleted, holdsCompute, "delete " + at);
 
     if (index + 1 < list.size()) {
@@ -203,8 +203,7 @@ void fuzz(const GenerateOptions &generate, CommPolicy policy) {
     }
 
     if (instr.kind == InstrKind::Send || instr.kind == InstrKind::Recv)
-      for (int64_t peer : {instr.peer + 1, int64_t(rank), int64_t(-1),
-                           ranks}) {
+      for (int64_t peer : {instr.peer + 1, int64_t(rank), int64_t(-1), ranks}) {
         Program repeered = *valid;
         listOf(repeered, rank, top, inner)[index].peer = peer % (ranks + 1);
         judge(repeered, peer % (ranks + 1) != instr.peer,

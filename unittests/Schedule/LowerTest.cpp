@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dualpipe/Schedule/Generate.h"
 #include "dualpipe/Schedule/Lower.h"
+#include "dualpipe/Schedule/Generate.h"
 #include "dualpipe/Schedule/Verify.h"
 
 #include <gtest/gtest.h>
@@ -123,8 +123,8 @@ TEST(LowerTest, OneFOneBInsertComm) {
 }
 
 TEST(LowerTest, OneFOneBEager) {
-  Program program =
-      lowered(generate(ScheduleKind::OneFOneB, 2, 3), policy(CommPolicy::Eager));
+  Program program = lowered(generate(ScheduleKind::OneFOneB, 2, 3),
+                            policy(CommPolicy::Eager));
   EXPECT_EQ(compact(program),
             (Ranks{"recv g1.0<1 #0, recv g1.1<1 #1, recv g1.2<1 #2, F0.0, "
                    "send a0.0>1, F0.1, send a0.1>1, wait #0, B0.0, F0.2, send "
@@ -209,14 +209,14 @@ TEST(LowerTest, DualPipeInsertAndFuse) {
       "I2.7, send g2.7>2, recv g2.3<2 #23, wait #23, I1.3, send g1.3>0, W2.7, "
       "W1.3");
   // Rank 0 ends the pipeline for direction 1: its F3.5 output is the loss.
-  EXPECT_EQ(compact(program.ranks[0][15]), "F3.5");
-  EXPECT_EQ(compact(program.ranks[0][16]),
+  EXPECT_EQ(compact(program.ranks[0][14]), "F3.5");
+  EXPECT_EQ(compact(program.ranks[0][15]),
             "{F0.3, B3.5, send a0.3>1, send g3.5>1}");
 }
 
 TEST(LowerTest, DualPipeEager) {
-  Program program =
-      lowered(generate(ScheduleKind::DualPipe, 4, 8), policy(CommPolicy::Eager));
+  Program program = lowered(generate(ScheduleKind::DualPipe, 4, 8),
+                            policy(CommPolicy::Eager));
   EXPECT_EQ(
       compact(program.ranks[0]),
       "recv a2.4<1 #0, recv a2.5<1 #1, recv a2.6<1 #2, recv g1.0<1 #3, recv "
@@ -238,8 +238,8 @@ TEST(LowerTest, DualPipeReference) {
       compact(program.ranks[0]),
       "F0.0, send a0.0>1 #0, wait #0, F0.1, send a0.1>1 #1, wait #1, F0.2, "
       "recv a2.4<1 #2, wait #2, F3.4, send a0.2>1 #3, wait #3, I3.4, send "
-      "g3.4>1 #4, recv a2.5<1 #5, wait #4, wait #5, W3.4, F3.5, {F0.3, B3.5, "
-      "send a0.3>1 #6, send g3.5>1 #7}, {recv a2.6<1 #8, recv g1.0<1 #9, wait "
+      "g3.4>1 #4, recv a2.5<1 #5, wait #4, wait #5, W3.4, F3.5, {F0.3, B3.5}, "
+      "send a0.3>1 #6, send g3.5>1 #7, {recv a2.6<1 #8, recv g1.0<1 #9, wait "
       "#6, wait #7, wait #8, wait #9, F3.6, B0.0}, B3.6, send g3.6>1 #10, "
       "{recv a2.7<1 #11, recv g1.1<1 #12, wait #10, wait #11, wait #12, F3.7, "
       "B0.1}, B3.7, send g3.7>1 #13, recv g1.2<1 #14, wait #13, wait #14, "
@@ -254,32 +254,63 @@ TEST(LowerTest, DualPipeReference) {
       "wait #21, wait #22, wait #23, F2.5, F1.2, send a2.5>0 #24, recv g3.4<0 "
       "#25, wait #24, wait #25, B2.4, send a1.2>2 #26, send g2.4>2 #27, {recv "
       "a1.6<2 #28, recv g2.0<2 #29, wait #26, wait #27, wait #28, wait #29, "
-      "F2.6, B1.0, send a2.6>0 #30, send g1.0>0 #31}, {recv a0.3<0 #32, recv "
-      "g3.5<0 #33, wait #30, wait #31, wait #32, wait #33, F1.3, B2.5, send "
-      "a1.3>2 #34, send g2.5>2 #35}, {recv a1.7<2 #36, recv g2.1<2 #37, wait "
-      "#34, wait #35, wait #36, wait #37, F2.7, B1.1, send a2.7>0 #38, send "
-      "g1.1>0 #39}, recv g3.6<0 #40, wait #38, wait #39, wait #40, B2.6, send "
+      "F2.6, B1.0}, send a2.6>0 #30, send g1.0>0 #31, {recv a0.3<0 #32, recv "
+      "g3.5<0 #33, wait #30, wait #31, wait #32, wait #33, F1.3, B2.5}, send "
+      "a1.3>2 #34, send g2.5>2 #35, {recv a1.7<2 #36, recv g2.1<2 #37, wait "
+      "#34, wait #35, wait #36, wait #37, F2.7, B1.1}, send a2.7>0 #38, send "
+      "g1.1>0 #39, recv g3.6<0 #40, wait #38, wait #39, wait #40, B2.6, send "
       "g2.6>2 #41, recv g2.2<2 #42, wait #41, wait #42, B1.2, send g1.2>0 "
       "#43, recv g3.7<0 #44, wait #43, wait #44, I2.7, send g2.7>2 #45, recv "
       "g2.3<2 #46, wait #45, wait #46, I1.3, send g1.3>0 #47, wait #47, W2.7, "
       "W1.3");
+  // Async sends of an overlapped pair are issued after its region: they are
+  // waited before the next compute, outside, and a token cannot leave the
+  // region that defines it.
   EXPECT_TRUE(verifyProgram(program).empty());
 }
 
 TEST(LowerTest, ReferenceRejectsAnotherComputeOrder) {
   Schedule schedule = generate(ScheduleKind::DualPipe, 4, 8);
-  // Micro-batches within a phase may be permuted (keys are explicit), but
-  // the phases must alternate as in step().
-  std::swap(schedule.ranks[0][0], schedule.ranks[0][1]);
-  std::string error;
-  Program permuted = insertComm(schedule);
-  EXPECT_TRUE(scheduleComm(permuted, policy(CommPolicy::Reference), error))
-      << error;
+  // The phases must alternate as in step().
   std::swap(schedule.ranks[0][2], schedule.ranks[0][3]);
   Program program = insertComm(schedule);
+  std::string error;
   EXPECT_FALSE(scheduleComm(program, policy(CommPolicy::Reference), error));
   EXPECT_EQ(error, "rank 0: reference policy: step 2 is F(stage 3, mb 4), the "
                    "dualpipe order expects a forward of phase 0");
+}
+
+TEST(LowerTest, ReferenceRefusesWhatWouldDeadlock) {
+  // Rank 0 sends its first two activations in the wrong order: each batch
+  // waits for its send to be received, and rank 1 posts in micro-batch order.
+  Schedule schedule = generate(ScheduleKind::DualPipe, 4, 8);
+  std::swap(schedule.ranks[0][0], schedule.ranks[0][1]);
+  Program program = insertComm(schedule);
+  std::string error;
+  EXPECT_FALSE(scheduleComm(program, policy(CommPolicy::Reference), error));
+  EXPECT_EQ(error, "the reference policy would deadlock: rank 0 waits at wait "
+                   "for send activation(stage 0, mb 1) to rank 1, rank 1 "
+                   "waits at wait for recv activation(stage 0, mb 0) from "
+                   "rank 0");
+  // Eager posts every receive up front, so the same order is fine.
+  EXPECT_TRUE(scheduleComm(program, policy(CommPolicy::Eager), error)) << error;
+}
+
+TEST(LowerTest, ReferenceStopsEarlyOnTinyProgramWithHugeSizes) {
+  Program program;
+  program.kind = ScheduleKind::DualPipe;
+  program.placement = Placement{PlacementKind::Dual, 2, 2, int64_t(1) << 40};
+  Instr forward;
+  forward.op = ComputeOp{OpKind::F, 0, 0};
+  program.ranks = {{forward}, {}};
+  std::string error;
+  EXPECT_FALSE(scheduleComm(program, policy(CommPolicy::Reference), error));
+  EXPECT_EQ(error, "rank 0: reference policy: the dualpipe order expects a "
+                   "forward of phase 1 after the last step");
+  program.ranks.pop_back();
+  EXPECT_FALSE(scheduleComm(program, policy(CommPolicy::Reference), error));
+  EXPECT_EQ(error, "the reference policy needs a valid dual placement and one "
+                   "program per rank");
 }
 
 TEST(LowerTest, PoliciesReplaceEachOther) {
@@ -405,7 +436,7 @@ TEST(LowerTest, ScheduleCommReportsCommWithoutComputeOp) {
             "rank 1: recv activation(stage 1, mb 0) has no consumer on this "
             "rank");
   program = insertComm(generate(ScheduleKind::OneFOneB, 2, 2));
-  program.ranks[0].push_back(program.ranks[1][2]); // wait #2 is rank 1's
+  program.ranks[0].push_back(program.ranks[1][1]); // wait #2 is rank 1's
   EXPECT_FALSE(scheduleComm(program, policy(CommPolicy::Eager), error));
   EXPECT_EQ(error, "rank 0: wait on unknown token 2");
 }

@@ -1,7 +1,7 @@
 //===- PlanTest.cpp - Schedule planner ------------------------------------===//
 
-#include "dualpipe/Schedule/Generate.h"
 #include "dualpipe/Schedule/Plan.h"
+#include "dualpipe/Schedule/Generate.h"
 #include "dualpipe/Schedule/Simulate.h"
 
 #include <gtest/gtest.h>
@@ -51,8 +51,8 @@ TEST(Plan, SimulatesEveryKindThatApplies) {
   const PlanCandidate &dpv = candidate(r, ScheduleKind::DualPipeV);
   EXPECT_EQ(dpv.stages, 8);
   EXPECT_EQ(dpv.paramCopies, 1);
-  EXPECT_EQ(dpv.maxParamBytes, 1);     // two half-size stages
-  EXPECT_EQ(dpv.peakActivations, 9);   // PP + 1 stage activations ...
+  EXPECT_EQ(dpv.maxParamBytes, 1);         // two half-size stages
+  EXPECT_EQ(dpv.peakActivations, 9);       // PP + 1 stage activations ...
   EXPECT_EQ(dpv.peakActivationBytes, 4.5); // ... of half a chunk each
   const PlanCandidate &f1b = candidate(r, ScheduleKind::OneFOneB);
   EXPECT_EQ(f1b.makespan, 16 * 3 + 3 * 3);
@@ -77,8 +77,8 @@ TEST(Plan, RecommendsTheFastestThatFits) {
   PlanResult t = mustPlan(tight);
   EXPECT_FALSE(candidate(t, best.kind).fits);
   EXPECT_EQ(candidate(t, best.kind).overBudget,
-            "peak activations " + std::to_string(best.peakActivations) +
-                " > " + std::to_string(best.peakActivations - 1));
+            "peak activations " + std::to_string(best.peakActivations) + " > " +
+                std::to_string(best.peakActivations - 1));
   if (t.recommended) {
     EXPECT_NE(*t.recommended, best.kind);
     EXPECT_LE(candidate(t, *t.recommended).peakActivations,
@@ -106,7 +106,7 @@ TEST(Plan, ByteBudget) {
   EXPECT_FALSE(r.recommended);
   EXPECT_EQ(r.reason, "no kind fits the memory budget");
   EXPECT_EQ(candidate(r, ScheduleKind::OneFOneB).overBudget,
-            "peak activation bytes 4294967296 > 0");
+            "peak activation bytes 4 GiB > 0");
 }
 
 TEST(Plan, SkippedKindsSayWhy) {

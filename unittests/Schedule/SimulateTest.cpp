@@ -1,9 +1,9 @@
 //===- SimulateTest.cpp - Cost model and simulator ------------------------===//
 
+#include "dualpipe/Schedule/Simulate.h"
 #include "dualpipe/Schedule/Cost.h"
 #include "dualpipe/Schedule/Generate.h"
 #include "dualpipe/Schedule/Report.h"
-#include "dualpipe/Schedule/Simulate.h"
 
 #include <gtest/gtest.h>
 
@@ -144,9 +144,9 @@ TEST(CostModel, PerStageOverrides) {
 TEST(CostModel, LinkModel) {
   CostModel c = costs("latency=0.5,bandwidth=100,inter-latency=2,"
                       "inter-bandwidth=inf,ranks-per-node=2,msg=50");
-  EXPECT_EQ(c.linkTime(0, 1, 50), 1);   // same node: 0.5 + 50/100
-  EXPECT_EQ(c.linkTime(1, 2, 50), 2);   // across nodes: 2 + 0
-  EXPECT_EQ(c.linkTime(2, 3, 0), 0.5);  // latency only
+  EXPECT_EQ(c.linkTime(0, 1, 50), 1);  // same node: 0.5 + 50/100
+  EXPECT_EQ(c.linkTime(1, 2, 50), 2);  // across nodes: 2 + 0
+  EXPECT_EQ(c.linkTime(2, 3, 0), 0.5); // latency only
   EXPECT_EQ(c.messageBytes({Grad, 4, 1}), 50);
   CostModel oneNode = costs("inter-latency=9");
   EXPECT_EQ(oneNode.linkTime(0, 63, 1), 0);
@@ -173,8 +173,7 @@ TEST(CostModel, ValidationErrors) {
       {"f@99999999=1", "bad stage index '99999999' in 'f@99999999'"},
       {"bandwidth=0", "intra-node bandwidth = 0 must be > 0"},
       {"inter-latency=-1", "inter-node latency = -1 must be finite and >= 0"},
-      {"ranks-per-node=1.5",
-       "bad ranks-per-node '1.5' (want an integer >= 0)"},
+      {"ranks-per-node=1.5", "bad ranks-per-node '1.5' (want an integer >= 0)"},
   };
   for (const Case &c : cases) {
     CostModel m;
@@ -319,13 +318,12 @@ TEST(Simulate, BlockingSendWaitsForThePost) {
 }
 
 TEST(Simulate, AsyncSendCompletesAtItsWait) {
-  Program p = program(2, 2, 3,
-                      {{compute(OpKind::F, 0, 0), send(Act, 0, 0, 1, 5),
-                        compute(OpKind::F, 0, 1), wait(5),
-                        compute(OpKind::F, 0, 2)},
-                       {compute(OpKind::F, 1, 7), compute(OpKind::F, 1, 8),
-                        compute(OpKind::F, 1, 9), recv(Act, 0, 0, 0, 0),
-                        wait(0)}});
+  Program p =
+      program(2, 2, 3,
+              {{compute(OpKind::F, 0, 0), send(Act, 0, 0, 1, 5),
+                compute(OpKind::F, 0, 1), wait(5), compute(OpKind::F, 0, 2)},
+               {compute(OpKind::F, 1, 7), compute(OpKind::F, 1, 8),
+                compute(OpKind::F, 1, 9), recv(Act, 0, 0, 0, 0), wait(0)}});
   SimResult r = mustSimulate(p);
   EXPECT_EQ(r.timeline[0].compute[1].start, 1); // not blocked by the send
   EXPECT_EQ(r.timeline[0].compute[2].start, 3); // the wait was
@@ -358,13 +356,13 @@ TEST(Simulate, OverlapGathersInputsFirstAndSendsAfter) {
 }
 
 TEST(Simulate, PeakActivationsCountTheForwardOfAPairFirst) {
-  Program p = program(
-      1, 2, 3,
-      {{compute(OpKind::F, 0, 0), compute(OpKind::F, 1, 0),
-        compute(OpKind::F, 0, 1),
-        overlap({compute(OpKind::F, 0, 2), compute(OpKind::B, 1, 0)}),
-        compute(OpKind::I, 0, 1), compute(OpKind::W, 0, 1),
-        compute(OpKind::B, 0, 0), compute(OpKind::B, 0, 2)}});
+  Program p =
+      program(1, 2, 3,
+              {{compute(OpKind::F, 0, 0), compute(OpKind::F, 1, 0),
+                compute(OpKind::F, 0, 1),
+                overlap({compute(OpKind::F, 0, 2), compute(OpKind::B, 1, 0)}),
+                compute(OpKind::I, 0, 1), compute(OpKind::W, 0, 1),
+                compute(OpKind::B, 0, 0), compute(OpKind::B, 0, 2)}});
   SimResult r = mustSimulate(p, costs("act=10,act@1=7,param=3,param@1=5"));
   EXPECT_EQ(r.ranks[0].peakActivations, 4);
   EXPECT_EQ(r.ranks[0].peakActivationBytes, 37);
@@ -480,14 +478,15 @@ TEST(SimulateErrors, WaitDeadlockNamesTheMessage) {
 }
 
 TEST(SimulateErrors, UnmatchedMessages) {
-  Program p = program(2, 2, 1,
-                      {{send(Act, 0, 0, 1, 0)}, {recv(Grad, 1, 0, 0, 0)}});
+  Program p =
+      program(2, 2, 1, {{send(Act, 0, 0, 1, 0)}, {recv(Grad, 1, 0, 0, 0)}});
   std::vector<Finding> f = mustFail(p);
   ASSERT_EQ(f.size(), 2u);
   EXPECT_EQ(f[0].message, "rank 0: send activation(stage 0, mb 0) to rank 1 "
                           "has no matching recv");
-  EXPECT_EQ(f[1].message,
-            "rank 1: recv grad(stage 1, mb 0) from rank 0 has no matching send");
+  EXPECT_EQ(
+      f[1].message,
+      "rank 1: recv grad(stage 1, mb 0) from rank 0 has no matching send");
 }
 
 TEST(SimulateErrors, PeerFinishedWithoutMatchingRecv) {
@@ -495,20 +494,19 @@ TEST(SimulateErrors, PeerFinishedWithoutMatchingRecv) {
   std::vector<Finding> f = mustFail(p);
   ASSERT_EQ(f.size(), 1u);
   ASSERT_EQ(f[0].notes.size(), 1u);
-  EXPECT_EQ(f[0].notes[0].message,
-            "rank 1 finished without the matching recv");
+  EXPECT_EQ(f[0].notes[0].message, "rank 1 finished without the matching recv");
 }
 
 TEST(SimulateErrors, MalformedInstructions) {
   Instr nested = overlap({overlap({})});
-  Program p = program(
-      2, 2, 1,
-      {{wait(7), send(Act, 0, 0, 5), send(Act, 0, 0, 0),
-        recv(Grad, 1, 0, 1, 1), recv(Grad, 1, 1, 1, 1),
-        overlap({compute(OpKind::F, 0, 0), compute(OpKind::F, 0, 1),
-                 compute(OpKind::B, 0, 0)}),
-        nested, send(Act, 0, 1, 1, -1)},
-       {recv(Act, 0, 0, 0, -1)}});
+  Program p =
+      program(2, 2, 1,
+              {{wait(7), send(Act, 0, 0, 5), send(Act, 0, 0, 0),
+                recv(Grad, 1, 0, 1, 1), recv(Grad, 1, 1, 1, 1),
+                overlap({compute(OpKind::F, 0, 0), compute(OpKind::F, 0, 1),
+                         compute(OpKind::B, 0, 0)}),
+                nested, send(Act, 0, 1, 1, -1)},
+               {recv(Act, 0, 0, 0, -1)}});
   std::vector<Finding> f = mustFail(p);
   std::vector<std::string> messages;
   for (const Finding &x : f)
@@ -531,12 +529,34 @@ TEST(SimulateErrors, MalformedInstructions) {
   EXPECT_EQ(f[5].where.path, (std::vector<int64_t>{6, 0}));
 }
 
+TEST(SimulateErrors, BrokenScheduleIsExplainedByTheVerifier) {
+  // B(0,0) before its own F: the lowering cannot order the messages.
+  Schedule s;
+  s.placement = {PlacementKind::Standard, 2, 2, 1};
+  s.ranks = {{Step{{OpKind::B, 0, 0}, std::nullopt, 7},
+              Step{{OpKind::F, 0, 0}, std::nullopt, 8}},
+             {Step{{OpKind::F, 1, 0}, std::nullopt, 9},
+              Step{{OpKind::B, 1, 0}, std::nullopt, 10}}};
+  std::vector<Finding> f;
+  EXPECT_FALSE(simulate(s, CostModel{}, f));
+  ASSERT_FALSE(f.empty());
+  EXPECT_EQ(f[0].where.rank, 0);
+  EXPECT_EQ(f[0].message.rfind("rank 0: ", 0), 0u) << f[0].message;
+  EXPECT_NE(f[0].message.find("B(stage 0, mb 0)"), std::string::npos)
+      << f[0].message;
+}
+
 TEST(SimulateErrors, InvalidCostModel) {
   CostModel c;
   c.uniform.w = 5;
   std::vector<Finding> f = mustFail(twoStagePipeline(), c);
   EXPECT_EQ(f[0].message, "invalid cost model: w = 5 exceeds b = 2 (i = b - w "
                           "would be negative)");
+  Schedule s;
+  std::vector<Finding> g;
+  EXPECT_FALSE(simulate(s, c, g));
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].message, f[0].message);
 }
 
 //===----------------------------------------------------------------------===//
@@ -576,7 +596,7 @@ TEST(Report, TextTable) {
   EXPECT_EQ(text, "1f1b: 2 ranks, 2 stages, 1 micro-batches (standard "
                   "placement)\n"
                   "makespan 6, bubble ratio 50.00%, max bubble 3, peak "
-                  "activations 1 (1 bytes)\n"
+                  "activations 1 (1)\n"
                   "rank  busy  idle    util  peak act  peak act bytes  param "
                   "bytes\n"
                   "0        3     3  50.00%         1               1        "
@@ -587,6 +607,15 @@ TEST(Report, TextTable) {
   summary.perRank = false;
   EXPECT_EQ(renderReportText(mustSimulate(p), summary).find("rank  busy"),
             std::string::npos);
+}
+
+TEST(Report, FormatBytes) {
+  EXPECT_EQ(formatBytes(512), "512");
+  EXPECT_EQ(formatBytes(1023.5), "1023.5");
+  EXPECT_EQ(formatBytes(1536), "1.5 KiB");
+  EXPECT_EQ(formatBytes(18.0 * (1 << 30)), "18 GiB");
+  EXPECT_EQ(formatBytes(3 * 1024.0 * 1024 * 1024 * 1024 * 1024 * 1024),
+            "3072 PiB");
 }
 
 TEST(Report, FormatQuantity) {

@@ -5,9 +5,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dualpipe/Schedule/Verify.h"
 #include "dualpipe/Schedule/Generate.h"
 #include "dualpipe/Schedule/Lower.h"
-#include "dualpipe/Schedule/Verify.h"
 
 #include <gtest/gtest.h>
 
@@ -48,10 +48,10 @@ Schedule schedule(Placement where, std::vector<std::vector<Step>> ranks) {
 
 /// 1F1B over 2 ranks and 2 micro-batches.
 Schedule twoRankSchedule() {
-  return schedule(placement(PlacementKind::Standard, 2, 2, 2),
-                  {{step(F(0, 0)), step(F(0, 1)), step(B(0, 0)), step(B(0, 1))},
-                   {step(F(1, 0)), step(B(1, 0)), step(F(1, 1)),
-                    step(B(1, 1))}});
+  return schedule(
+      placement(PlacementKind::Standard, 2, 2, 2),
+      {{step(F(0, 0)), step(F(0, 1)), step(B(0, 0)), step(B(0, 1))},
+       {step(F(1, 0)), step(B(1, 0)), step(F(1, 1)), step(B(1, 1))}});
 }
 
 Instr compute(ComputeOp op) {
@@ -128,9 +128,9 @@ TEST(VerifyTest, HandWrittenScheduleAndProgramAreValid) {
 }
 
 TEST(VerifyTest, ForwardOnlyScheduleIsValidWithEveryForward) {
-  Schedule inference =
-      schedule(placement(PlacementKind::Standard, 2, 2, 2),
-               {{step(F(0, 0)), step(F(0, 1))}, {step(F(1, 0)), step(F(1, 1))}});
+  Schedule inference = schedule(
+      placement(PlacementKind::Standard, 2, 2, 2),
+      {{step(F(0, 0)), step(F(0, 1))}, {step(F(1, 0)), step(F(1, 1))}});
   EXPECT_EQ(messagesOf(verifySchedule(inference)), Messages{});
   inference.ranks[1].pop_back();
   EXPECT_EQ(messagesOf(verifySchedule(inference)),
@@ -206,9 +206,9 @@ TEST(VerifyTest, BackwardBeforeItsForward) {
 
 TEST(VerifyTest, ForwardBeforeUpstreamForwardOnSameRank) {
   // Interleaved on one rank: stages 0 and 1 both live on rank 0.
-  Schedule bad = schedule(placement(PlacementKind::Interleaved, 1, 2, 1),
-                          {{step(F(1, 0)), step(F(0, 0)), step(B(1, 0)),
-                            step(B(0, 0))}});
+  Schedule bad =
+      schedule(placement(PlacementKind::Interleaved, 1, 2, 1),
+               {{step(F(1, 0)), step(F(0, 0)), step(B(1, 0)), step(B(0, 0))}});
   EXPECT_EQ(messagesOf(verifySchedule(bad)),
             Messages{"rank 0: F(stage 1, mb 0) runs before F(stage 0, mb 0)"});
 }
@@ -235,8 +235,9 @@ TEST(VerifyTest, BackwardTogetherWithSplitBackward) {
   Schedule bad = twoRankSchedule();
   bad.ranks[0].push_back(step(I(0, 1)));
   bad.ranks[0].push_back(step(W(0, 1)));
-  EXPECT_EQ(messagesOf(verifySchedule(bad)),
-            Messages{"rank 0: B(stage 0, mb 1) together with I(stage 0, mb 1)"});
+  EXPECT_EQ(
+      messagesOf(verifySchedule(bad)),
+      Messages{"rank 0: B(stage 0, mb 1) together with I(stage 0, mb 1)"});
 }
 
 TEST(VerifyTest, WeightGradientWithoutInputGradient) {
@@ -291,8 +292,8 @@ TEST(VerifyTest, ScheduleCycleAcrossTwoRanks) {
 }
 
 TEST(VerifyTest, FindingsAreCapped) {
-  Schedule empty = schedule(placement(PlacementKind::Standard, 4, 4, 64),
-                            {{}, {}, {}, {}});
+  Schedule empty =
+      schedule(placement(PlacementKind::Standard, 4, 4, 64), {{}, {}, {}, {}});
   std::vector<Finding> findings = verifySchedule(empty);
   EXPECT_EQ(findings.size(), kDefaultMaxFindings);
   VerifyOptions options;
@@ -361,11 +362,11 @@ TEST(VerifyTest, KeyMismatch) {
 
 TEST(VerifyTest, MessageOnTheWrongRankOrNotNeeded) {
   Program bad = twoRankProgram();
-  bad.ranks[1].push_back(sendAct(0, 1, 0));  // rank 1 does not make it
-  bad.ranks[0].push_back(sendAct(1, 0, 1));  // the last stage sends nothing
-  bad.ranks[0].push_back(sendAct(0, 0, 0));  // to itself
-  bad.ranks[0].push_back(sendAct(0, 0, 5));  // no such rank
-  bad.ranks[0].push_back(sendAct(0, 9, 1));  // no such micro-batch
+  bad.ranks[1].push_back(sendAct(0, 1, 0)); // rank 1 does not make it
+  bad.ranks[0].push_back(sendAct(1, 0, 1)); // the last stage sends nothing
+  bad.ranks[0].push_back(sendAct(0, 0, 0)); // to itself
+  bad.ranks[0].push_back(sendAct(0, 0, 5)); // no such rank
+  bad.ranks[0].push_back(sendAct(0, 9, 1)); // no such micro-batch
   EXPECT_EQ(messagesOf(verifyProgram(bad)),
             (Messages{
                 "rank 0: send activation(stage 1, mb 0) to rank 1: no stage "
@@ -407,11 +408,31 @@ TEST(VerifyTest, TokenWaitedTwice) {
   Program bad = twoRankProgram();
   bad.ranks[0].insert(bad.ranks[0].begin() + 7, wait(0));
   std::vector<Finding> findings = verifyProgram(bad);
-  ASSERT_EQ(messagesOf(findings),
-            Messages{"rank 0: token 0 is waited twice"});
+  ASSERT_EQ(messagesOf(findings), Messages{"rank 0: token 0 is waited twice"});
   expectAt(findings[0], ref(0, {7}));
   ASSERT_EQ(findings[0].notes.size(), 1u);
   EXPECT_EQ(findings[0].notes[0].message, "first wait on token 0 is here");
+}
+
+TEST(VerifyTest, TokenDoesNotLeaveItsOverlapRegion) {
+  // Rank 1 runs F(1,1) and B(1,0) as a pair whose async send is waited after
+  // the region: in IR the token would not even be visible there.
+  Program bad = program(
+      placement(PlacementKind::Standard, 2, 2, 2),
+      {{recvGrad(1, 0, 1, 0), recvGrad(1, 1, 1, 1), compute(F(0, 0)),
+        sendAct(0, 0, 1), compute(F(0, 1)), sendAct(0, 1, 1), wait(0),
+        compute(B(0, 0)), wait(1), compute(B(0, 1))},
+       {recvAct(0, 0, 0, 2), recvAct(0, 1, 0, 3), wait(2), compute(F(1, 0)),
+        wait(3),
+        overlap({compute(F(1, 1)), compute(B(1, 0)), sendGrad(1, 0, 0, 4)}),
+        wait(4), compute(B(1, 1)), sendGrad(1, 1, 0)}});
+  std::vector<Finding> findings = verifyProgram(bad);
+  ASSERT_EQ(messagesOf(findings),
+            Messages{"rank 1: wait on token 4 outside the overlap region "
+                     "that defines it"});
+  expectAt(findings[0], ref(1, {6}));
+  ASSERT_EQ(findings[0].notes.size(), 1u);
+  EXPECT_EQ(findings[0].notes[0].message, "token 4 is defined here");
 }
 
 TEST(VerifyTest, WaitOnUnknownToken) {
@@ -525,12 +546,11 @@ TEST(VerifyTest, DeadlockTwoBlockingSends) {
 }
 
 TEST(VerifyTest, DeadlockTwoRanksWaitingFirst) {
-  Program bad = program(
-      placement(PlacementKind::Standard, 2, 2, 1),
-      {{compute(F(0, 0)), recvGrad(1, 0, 1, 0), wait(0), sendAct(0, 0, 1),
-        compute(B(0, 0))},
-       {recvAct(0, 0, 0, 1), wait(1), compute(F(1, 0)), compute(B(1, 0)),
-        sendGrad(1, 0, 0)}});
+  Program bad = program(placement(PlacementKind::Standard, 2, 2, 1),
+                        {{compute(F(0, 0)), recvGrad(1, 0, 1, 0), wait(0),
+                          sendAct(0, 0, 1), compute(B(0, 0))},
+                         {recvAct(0, 0, 0, 1), wait(1), compute(F(1, 0)),
+                          compute(B(1, 0)), sendGrad(1, 0, 0)}});
   EXPECT_EQ(messagesOf(verifyProgram(bad)),
             Messages{"deadlock: rank 0 waits at wait for recv grad(stage 1, "
                      "mb 0) from rank 1, rank 1 waits at wait for recv "
@@ -561,15 +581,15 @@ TEST(VerifyTest, DeadlockThreeRankCycle) {
 TEST(VerifyTest, DeadlockThroughAnOverlap) {
   // Rank 1's overlap needs activation(0,1), which rank 0 makes only after it
   // has the gradient that the overlap's backward produces.
-  Program bad = program(
-      placement(PlacementKind::Standard, 2, 2, 2),
-      {{compute(F(0, 0)), sendAct(0, 0, 1), recvGrad(1, 0, 1, 0), wait(0),
-        compute(B(0, 0)), compute(F(0, 1)), sendAct(0, 1, 1),
-        recvGrad(1, 1, 1, 1), wait(1), compute(B(0, 1))},
-       {recvAct(0, 0, 0, 2), wait(2), compute(F(1, 0)),
-        overlap({recvAct(0, 1, 0, 3), wait(3), compute(F(1, 1)),
-                 compute(B(1, 0)), sendGrad(1, 0, 0)}),
-        compute(B(1, 1)), sendGrad(1, 1, 0)}});
+  Program bad =
+      program(placement(PlacementKind::Standard, 2, 2, 2),
+              {{compute(F(0, 0)), sendAct(0, 0, 1), recvGrad(1, 0, 1, 0),
+                wait(0), compute(B(0, 0)), compute(F(0, 1)), sendAct(0, 1, 1),
+                recvGrad(1, 1, 1, 1), wait(1), compute(B(0, 1))},
+               {recvAct(0, 0, 0, 2), wait(2), compute(F(1, 0)),
+                overlap({recvAct(0, 1, 0, 3), wait(3), compute(F(1, 1)),
+                         compute(B(1, 0)), sendGrad(1, 0, 0)}),
+                compute(B(1, 1)), sendGrad(1, 1, 0)}});
   std::vector<Finding> findings = verifyProgram(bad);
   ASSERT_EQ(messagesOf(findings),
             Messages{"deadlock: rank 0 waits at wait for recv grad(stage 1, "

@@ -19,6 +19,7 @@
 
 #include "dualpipe/Schedule/Schedule.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -72,9 +73,18 @@ bool inRange(const Placement &placement, const ComputeOp &op);
 bool inRange(const Placement &placement, const MsgKey &key);
 
 /// Spellings used in findings: "F(stage 3, mb 5)", "activation(stage 0, mb 1)",
-/// "grad(stage 1, mb 0)".
+/// "grad(stage 1, mb 0)", and the "rank 2: " that starts a per-rank message.
 std::string describe(const ComputeOp &op);
 std::string describe(const MsgKey &key);
+/// A Send or Recv: "send activation(stage 0, mb 1) to rank 1",
+/// "recv grad(stage 1, mb 0) from rank 0".
+std::string describeMessage(const Instr &instr);
+std::string rankPrefix(int64_t rank);
+
+/// For hash maps keyed by message.
+struct MsgKeyHash {
+  size_t operator()(const MsgKey &key) const;
+};
 
 } // namespace dualpipe
 

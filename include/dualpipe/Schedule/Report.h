@@ -38,10 +38,17 @@ nlohmann::json reportJson(const SimResult &result);
 /// to 6 significant digits ("12", "0.5", "1.33333").
 std::string formatQuantity(double value);
 
-/// Aligns `rows` under `header`: the first column left-aligned, the others
-/// right-aligned, two spaces apart; one line per row.
+/// Formats a byte count for people: below 1 KiB as formatQuantity, else in
+/// the largest binary unit that keeps it >= 1, to 4 significant digits
+/// ("512", "1.5 KiB", "18 GiB").
+std::string formatBytes(double bytes);
+
+/// Aligns `rows` under `header`, two spaces apart, one line per row: the
+/// columns listed in `leftAligned` to the left, the others (numbers) to the
+/// right.
 std::string renderTable(const std::vector<std::string> &header,
-                        const std::vector<std::vector<std::string>> &rows);
+                        const std::vector<std::vector<std::string>> &rows,
+                        const std::vector<size_t> &leftAligned = {0});
 
 } // namespace dualpipe
 

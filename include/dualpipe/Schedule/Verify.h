@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -66,7 +67,8 @@ std::vector<Finding> verifyProgram(const Program &program,
 /// grad(stage 1, mb 0) from rank 0", with a note "rank r is blocked here" per
 /// blocked op of the cycle. Instructions that cannot take part in a
 /// rendezvous (unmatched messages, bad peers, waits on unknown tokens) are
-/// skipped: verifyProgram reports them on their own. Linear time.
+/// skipped: verifyProgram reports them on their own. The execution is linear
+/// in the program size; pairing the messages sorts them.
 std::optional<Finding> findDeadlock(const Program &program);
 
 //===----------------------------------------------------------------------===//
@@ -90,6 +92,13 @@ std::vector<FlatInstr> flattenRank(const std::vector<Instr> &instrs);
 /// unmatched message or for anything but a Send/Recv with a valid peer.
 std::vector<std::vector<int64_t>>
 pairMessages(const std::vector<std::vector<FlatInstr>> &flat);
+
+/// The cycle reached by following `waitsOn` (a blocked rank -> the rank it
+/// waits for) from `start`, rotated to begin at its lowest rank, so that the
+/// report does not depend on where the search started. Every rank reached
+/// must itself be blocked.
+std::vector<int64_t> waitCycle(int64_t start, int64_t ranks,
+                               const std::function<int64_t(int64_t)> &waitsOn);
 
 /// findDeadlock on rank programs already flattened and paired.
 std::optional<Finding>

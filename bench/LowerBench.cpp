@@ -1,0 +1,175 @@
+//===- LowerBench.cpp - Cost of lowering and verifying a schedule ---------===//
+//
+// The full path from options to a verified level-3 program (generate ->
+// insertComm -> fuseOverlap -> scheduleComm -> verifyProgram), and each step
+// alone, over DualPipe sizes up to 64 ranks x 1024 micro-batches. Time is
+// reported per compute op ("ns/op") so that linear scaling shows as a flat
+// column.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dualpipe/Schedule/Generate.h"
+#include "dualpipe/Schedule/Lower.h"
+#include "dualpipe/Schedule/Verify.h"
+
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <iostream>
+
+using namespace dualpipe;
+
+namespace {
+
+Schedule generateOrDie(ScheduleKind kind, int64_t ranks, int64_t microbatches) {
+  std::string error;
+  std::optional<Schedule> schedule =
+      generateSchedule(GenerateOptions{kind, ranks, microbatches}, error);
+  if (!schedule) {
+    std::cerr << "cannot generate: " << error << "\n";
+    std::exit(1);
+  }
+  return *schedule;
+}
+
+int64_t computeOps(const Schedule &schedule) {
+  int64_t ops = 0;
+  for (const std::vector<Step> &steps : schedule.ranks)
+    for (const Step &step : steps)
+      ops += step.isOverlap() ? 2 : 1;
+  return ops;
+}
+
+Program lowerOrDie(const Schedule &schedule, CommPolicy policy) {
+  Program program = insertComm(schedule);
+  fuseOverlap(program);
+  std::string error;
+  if (!scheduleComm(program, ScheduleCommOptions{policy, -1}, error)) {
+    std::cerr << "cannot lower: " << error << "\n";
+    std::exit(1);
+  }
+  return program;
+}
+
+void reportPerOp(benchmark::State &state, int64_t ops) {
+  state.counters["ops"] = static_cast<double>(ops);
+  state.counters["ns/op"] =
+      benchmark::Counter(static_cast<double>(ops) * 1e-9,
+                         benchmark::Counter::kIsIterationInvariantRate |
+                             benchmark::Counter::kInvert);
+}
+
+ScheduleKind kindArg(const benchmark::State &state) {
+  return state.range(2) ? ScheduleKind::DualPipeV : ScheduleKind::DualPipe;
+}
+
+/// Everything a compiler run does for one schedule, verified at the end.
+void BM_Pipeline(benchmark::State &state) {
+  Schedule probe =
+      generateOrDie(kindArg(state), state.range(0), state.range(1));
+  for (auto _ : state) {
+    Schedule schedule =
+        generateOrDie(kindArg(state), state.range(0), state.range(1));
+    Program program = lowerOrDie(schedule, CommPolicy::Eager);
+    std::vector<Finding> findings = verifyProgram(program);
+    if (!findings.empty())
+      state.SkipWithError(findings.front().message.c_str());
+    benchmark::DoNotOptimize(findings);
+  }
+  reportPerOp(state, computeOps(probe));
+}
+
+void BM_InsertComm(benchmark::State &state) {
+  Schedule schedule =
+      generateOrDie(kindArg(state), state.range(0), state.range(1));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(insertComm(schedule));
+  reportPerOp(state, computeOps(schedule));
+}
+
+void BM_FuseOverlap(benchmark::State &state) {
+  Schedule schedule =
+      generateOrDie(kindArg(state), state.range(0), state.range(1));
+  Program inserted = insertComm(schedule);
+  for (auto _ : state) {
+    state.PauseTiming();
+    Program program = inserted;
+    state.ResumeTiming();
+    fuseOverlap(program);
+    benchmark::DoNotOptimize(program);
+  }
+  reportPerOp(state, computeOps(schedule));
+}
+
+void scheduleCommBench(benchmark::State &state, CommPolicy policy) {
+  Schedule schedule =
+      generateOrDie(kindArg(state), state.range(0), state.range(1));
+  Program fused = insertComm(schedule);
+  fuseOverlap(fused);
+  for (auto _ : state) {
+    state.PauseTiming();
+    Program program = fused;
+    state.ResumeTiming();
+    std::string error;
+    if (!scheduleComm(program, ScheduleCommOptions{policy, -1}, error))
+      state.SkipWithError(error.c_str());
+    benchmark::DoNotOptimize(program);
+  }
+  reportPerOp(state, computeOps(schedule));
+}
+void BM_ScheduleCommEager(benchmark::State &state) {
+  scheduleCommBench(state, CommPolicy::Eager);
+}
+void BM_ScheduleCommReference(benchmark::State &state) {
+  scheduleCommBench(state, CommPolicy::Reference);
+}
+
+void BM_VerifySchedule(benchmark::State &state) {
+  Schedule schedule =
+      generateOrDie(kindArg(state), state.range(0), state.range(1));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(verifySchedule(schedule));
+  reportPerOp(state, computeOps(schedule));
+}
+
+void BM_VerifyProgram(benchmark::State &state) {
+  Schedule schedule =
+      generateOrDie(kindArg(state), state.range(0), state.range(1));
+  Program program = lowerOrDie(schedule, CommPolicy::Reference);
+  for (auto _ : state)
+    benchmark::DoNotOptimize(verifyProgram(program));
+  reportPerOp(state, computeOps(schedule));
+}
+
+void BM_FindDeadlock(benchmark::State &state) {
+  Schedule schedule =
+      generateOrDie(kindArg(state), state.range(0), state.range(1));
+  Program program = lowerOrDie(schedule, CommPolicy::Reference);
+  for (auto _ : state)
+    benchmark::DoNotOptimize(findDeadlock(program));
+  reportPerOp(state, computeOps(schedule));
+}
+
+/// (ranks, micro-batches, 0 = DualPipe / 1 = DualPipeV): the micro-batch
+/// sweep at 64 ranks shows linearity; the last row is the headline size.
+void sizes(benchmark::internal::Benchmark *bench) {
+  bench->ArgNames({"ranks", "mbs", "v"});
+  for (int64_t mbs : {128, 256, 512, 1024})
+    bench->Args({64, mbs, 0});
+  bench->Args({8, 1024, 0});
+  bench->Args({32, 1024, 1});
+  bench->Unit(benchmark::kMillisecond);
+}
+
+BENCHMARK(BM_Pipeline)->Apply(sizes);
+BENCHMARK(BM_InsertComm)->Apply(sizes);
+BENCHMARK(BM_FuseOverlap)->Apply(sizes);
+BENCHMARK(BM_ScheduleCommEager)->Apply(sizes);
+BENCHMARK(BM_ScheduleCommReference)->Apply(sizes);
+BENCHMARK(BM_VerifySchedule)->Apply(sizes);
+BENCHMARK(BM_VerifyProgram)->Apply(sizes);
+BENCHMARK(BM_FindDeadlock)->Apply(sizes);
+
+} // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,325 @@
+//===- ProgramJsonTest.cpp - The program file writer and reader -----------===//
+
+#include "dualpipe/Schedule/Generate.h"
+#include "dualpipe/Schedule/Lower.h"
+#include "dualpipe/Schedule/ProgramJson.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+using namespace dualpipe;
+using nlohmann::json;
+
+namespace {
+
+Program lowered(ScheduleKind kind, int64_t ranks, int64_t microbatches) {
+  GenerateOptions options;
+  options.kind = kind;
+  options.ranks = ranks;
+  options.microbatches = microbatches;
+  std::string error;
+  auto schedule = generateSchedule(options, error);
+  EXPECT_TRUE(schedule) << error;
+  if (!schedule)
+    return {};
+  Program program = insertComm(*schedule);
+  fuseOverlap(program);
+  EXPECT_TRUE(scheduleComm(program, {}, error)) << error;
+  return program;
+}
+
+ModelSpec smallModel() {
+  ModelSpec model;
+  model.name = "tiny";
+  LayerSpec layer;
+  layer.kernel = "mlp";
+  layer.repeat = 4;
+  layer.attrs = {{"hidden", 8}, {"ffn", 16}};
+  model.layers = {layer};
+  model.config = {{"microbatch_size", 2}, {"hidden", 8}, {"seed", 3}};
+  return model;
+}
+
+struct Written {
+  Program program;
+  ModelSpec model;
+  std::vector<StageSpec> stages;
+  TensorSpec message;
+  json file;
+};
+
+Written write(ScheduleKind kind, int64_t ranks, int64_t microbatches,
+              ModelSpec model = smallModel()) {
+  Written w;
+  w.program = lowered(kind, ranks, microbatches);
+  w.model = std::move(model);
+  std::string error;
+  auto stages =
+      partitionStages(w.model, w.program.placement.stages, {}, error);
+  EXPECT_TRUE(stages) << error;
+  auto message = messageSpec(w.model, error);
+  EXPECT_TRUE(message) << error;
+  if (stages && message) {
+    w.stages = *stages;
+    w.message = *message;
+  }
+  w.file = programToJson(w.program, w.model, w.stages, w.message);
+  return w;
+}
+
+void expectSameInstrs(const std::vector<Instr> &a, const std::vector<Instr> &b,
+                      const std::string &where) {
+  ASSERT_EQ(a.size(), b.size()) << where;
+  for (size_t i = 0; i < a.size(); ++i) {
+    std::string at = where + "[" + std::to_string(i) + "]";
+    EXPECT_EQ(a[i].kind, b[i].kind) << at;
+    EXPECT_EQ(a[i].op, b[i].op) << at;
+    EXPECT_EQ(a[i].key, b[i].key) << at;
+    EXPECT_EQ(a[i].peer, b[i].peer) << at;
+    EXPECT_EQ(a[i].token, b[i].token) << at;
+    expectSameInstrs(a[i].body, b[i].body, at + ".body");
+  }
+}
+
+std::string readError(const json &file) {
+  std::string error;
+  EXPECT_FALSE(programFromJson(file, error));
+  return error;
+}
+
+json &instructions(json &file, int64_t rank) {
+  return file["programs"][rank]["instructions"];
+}
+
+size_t find(const json &list, const std::function<bool(const json &)> &match) {
+  for (size_t i = 0; i < list.size(); ++i)
+    if (match(list[i]))
+      return i;
+  ADD_FAILURE() << "no matching instruction";
+  return 0;
+}
+
+TEST(ProgramJson, RoundTripsEveryKind) {
+  for (ScheduleKind kind : allScheduleKinds()) {
+    Written w = write(kind, 2, 4);
+    std::string error;
+    auto read = programFromJson(w.file, error);
+    ASSERT_TRUE(read) << toString(kind) << ": " << error;
+    EXPECT_EQ(read->program.kind, w.program.kind);
+    EXPECT_EQ(read->program.placement.kind, w.program.placement.kind);
+    EXPECT_EQ(read->program.placement.stages, w.program.placement.stages);
+    ASSERT_EQ(read->program.ranks.size(), w.program.ranks.size());
+    for (size_t r = 0; r < w.program.ranks.size(); ++r)
+      expectSameInstrs(read->program.ranks[r], w.program.ranks[r],
+                       std::string(toString(kind)) + " rank " +
+                           std::to_string(r));
+    EXPECT_EQ(read->message, w.message);
+    ASSERT_EQ(read->stages.size(), w.stages.size());
+    for (size_t s = 0; s < w.stages.size(); ++s) {
+      EXPECT_EQ(read->stages[s].layers.size(), w.stages[s].layers.size());
+      EXPECT_DOUBLE_EQ(read->stages[s].f, w.stages[s].f);
+      EXPECT_EQ(read->stages[s].layers[0].attrs, w.stages[s].layers[0].attrs);
+    }
+    EXPECT_EQ(read->model.name, "tiny");
+    EXPECT_EQ(read->model.layers.size(), 4u);
+    // Writing what was read gives the same file.
+    EXPECT_EQ(programToJson(read->program, read->model, read->stages,
+                            read->message),
+              w.file)
+        << toString(kind);
+  }
+}
+
+TEST(ProgramJson, WritesHeaderPlacementAndDefaults) {
+  Written w = write(ScheduleKind::DualPipe, 4, 8);
+  const json &f = w.file;
+  EXPECT_EQ(f["format"], "dualpipe-program");
+  EXPECT_EQ(f["version"], 1);
+  EXPECT_EQ(f["schedule"], (json{{"kind", "dualpipe"},
+                                 {"placement", "dual"},
+                                 {"ranks", 4},
+                                 {"stages", 4},
+                                 {"microbatches", 8}}));
+  EXPECT_EQ(f["placement"][1], (json{{"rank", 1}, {"stages", {1, 2}}}));
+  EXPECT_EQ(f["mirrors"], json::parse("[[0,0,3],[1,1,2],[2,2,1],[3,3,0]]"));
+  EXPECT_EQ(f["message"], (json{{"shape", {2, 8}}, {"dtype", "float32"}}));
+  const json &model = f["model"];
+  EXPECT_EQ(model["loss"], "mse");
+  EXPECT_EQ(model["optimizer"], (json{{"name", "sgd"}, {"lr", 0.01}}));
+  EXPECT_EQ(model["seed"], 3);
+  EXPECT_EQ(model["microbatch"], (json{{"size", 2}, {"hidden", 8}}));
+  EXPECT_EQ(model["stages"][0]["cost"], (json{{"f", 1.0}, {"b", 2.0},
+                                              {"w", 1.0}}));
+  Written standard = write(ScheduleKind::OneFOneB, 4, 8);
+  EXPECT_FALSE(standard.file.contains("mirrors"));
+}
+
+TEST(ProgramJson, WritesAnUnknownKindAsNull) {
+  Written w = write(ScheduleKind::OneFOneB, 2, 4);
+  w.program.kind.reset();
+  json file = programToJson(w.program, w.model, w.stages, w.message);
+  EXPECT_TRUE(file["schedule"]["kind"].is_null());
+  std::string error;
+  auto read = programFromJson(file, error);
+  ASSERT_TRUE(read) << error;
+  EXPECT_FALSE(read->program.kind);
+}
+
+TEST(ProgramJson, CrossEntropyAndOptimizerSettings) {
+  ModelSpec model = smallModel();
+  model.config.update({{"loss", "cross_entropy"},
+                       {"classes", 5},
+                       {"optimizer", "adam"},
+                       {"lr", 0.001},
+                       {"weight_decay", 0.1},
+                       {"seq_len", 3},
+                       {"dtype", "float64"}});
+  Written w = write(ScheduleKind::GPipe, 2, 2, model);
+  EXPECT_EQ(w.file["model"]["classes"], 5);
+  EXPECT_EQ(w.file["model"]["optimizer"],
+            (json{{"name", "adam"}, {"lr", 0.001}, {"weight_decay", 0.1}}));
+  EXPECT_EQ(w.file["message"]["shape"], json::parse("[2,3,8]"));
+  std::string error;
+  auto read = programFromJson(w.file, error);
+  ASSERT_TRUE(read) << error;
+  EXPECT_EQ(read->model.config["classes"], 5);
+  EXPECT_EQ(read->model.config["seq_len"], 3);
+  EXPECT_EQ(read->model.config["dtype"], "float64");
+  EXPECT_EQ(read->message.dtype, "float64");
+}
+
+TEST(ProgramJson, RejectsInconsistentTables) {
+  Written w = write(ScheduleKind::DualPipe, 2, 4);
+  json file = w.file;
+  file["placement"][0]["stages"] = {0};
+  EXPECT_EQ(readError(file),
+            "placement[0].stages: does not match the dual placement [0,1]");
+  file = w.file;
+  file["mirrors"][1] = {1, 1, 1};
+  EXPECT_EQ(readError(file), "mirrors[1]: expected [1,1,0], got [1,1,1]");
+  file = w.file;
+  file["schedule"]["placement"] = "standard";
+  EXPECT_EQ(readError(file), "schedule.placement: schedule dualpipe uses dual "
+                             "placement, not standard");
+  file = w.file;
+  file["schedule"]["microbatches"] = 5;
+  EXPECT_EQ(readError(file), "schedule: dual placement requires an even "
+                             "number of microbatches, got 5");
+  file = w.file;
+  file["model"]["microbatch"]["size"] = 3;
+  EXPECT_EQ(readError(file), "model.microbatch: implies message shape [3,8], "
+                             "but message.shape is [2,8]");
+}
+
+TEST(ProgramJson, RejectsAComputeOnTheWrongDirection) {
+  Written w = write(ScheduleKind::DualPipe, 2, 4);
+  json file = w.file;
+  json &list = instructions(file, 0);
+  size_t i = find(list, [](const json &x) {
+    return x["op"] == "forward" && x["stage"] == 0;
+  });
+  list[i]["mb"] = 3; // a direction-1 micro-batch: stage 0 runs on rank 1
+  EXPECT_EQ(readError(file), "programs[0].instructions[" + std::to_string(i) +
+                                 "]: F(stage 0, mb 3) belongs to rank 1 "
+                                 "(direction 1)");
+}
+
+TEST(ProgramJson, RejectsMalformedOverlaps) {
+  Written w = write(ScheduleKind::DualPipe, 2, 4);
+  json file = w.file;
+  json &list = instructions(file, 0);
+  size_t i = find(list, [](const json &x) { return x["op"] == "overlap"; });
+  json &body = list[i]["body"];
+  for (json &inner : body)
+    if (inner["op"] != "forward" && inner.contains("stage") &&
+        inner["op"] != "send" && inner["op"] != "recv")
+      inner["op"] = "forward";
+  EXPECT_EQ(readError(file).rfind("programs[0].instructions[" +
+                                      std::to_string(i) +
+                                      "]: an overlap needs exactly one "
+                                      "forward and one backward-family op",
+                                  0),
+            0u);
+  file = w.file;
+  instructions(file, 0)[i]["body"].push_back(
+      json{{"op", "overlap"}, {"body", json::array()}});
+  std::string error = readError(file);
+  EXPECT_NE(error.find("overlap regions do not nest"), std::string::npos)
+      << error;
+}
+
+TEST(ProgramJson, RejectsTokenMisuse) {
+  Written w = write(ScheduleKind::OneFOneB, 2, 2);
+  json file = w.file;
+  json &list = instructions(file, 1);
+  size_t recv = find(list, [](const json &x) { return x["op"] == "recv"; });
+  size_t wait = find(list, [&](const json &x) {
+    return x["op"] == "wait" && x["token"] == list[recv]["token"];
+  });
+  json dropped = file;
+  instructions(dropped, 1).erase(wait);
+  std::string error = readError(dropped);
+  EXPECT_NE(error.find("of this recv is never waited"), std::string::npos)
+      << error;
+  json twice = file;
+  instructions(twice, 1).insert(instructions(twice, 1).begin() + wait + 1,
+                                list[wait]);
+  EXPECT_NE(readError(twice).find("is waited twice"), std::string::npos);
+  json redefined = file;
+  size_t other = find(list, [&](const json &x) {
+    return x["op"] == "recv" && x["token"] != list[recv]["token"];
+  });
+  instructions(redefined, 1)[other]["token"] = list[recv]["token"];
+  EXPECT_NE(readError(redefined).find("is already defined at programs[1]"),
+            std::string::npos);
+}
+
+TEST(ProgramJson, RejectsDataUsedBeforeItArrives) {
+  Written w = write(ScheduleKind::OneFOneB, 2, 2);
+  json file = w.file;
+  json &list = instructions(file, 1);
+  size_t wait = find(list, [](const json &x) { return x["op"] == "wait"; });
+  size_t compute =
+      find(list, [](const json &x) { return x["op"] == "forward"; });
+  ASSERT_LT(wait, compute);
+  json moved = list[wait];
+  list.erase(wait);
+  list.insert(list.begin() + compute, moved); // now right after the forward
+  EXPECT_EQ(readError(file),
+            "programs[1].instructions[" + std::to_string(compute - 1) +
+                "]: F(stage 1, mb 0) needs the activation stage 0 mb 0, which "
+                "no earlier wait or compute on this rank provides");
+}
+
+TEST(ProgramJson, RejectsHugeSizes) {
+  Written w = write(ScheduleKind::Interleaved1F1B, 2, 4);
+  json file = w.file;
+  file["schedule"]["stages"] = int64_t(1) << 40;
+  EXPECT_EQ(readError(file).rfind("schedule: sizes exceed the supported "
+                                  "bounds",
+                                  0),
+            0u);
+}
+
+TEST(ProgramJson, DocumentedExampleIsTheWritersOutput) {
+  // docs/program-format.md shows the writer's output for this input; the
+  // test keeps the two in sync.
+  Written w = write(ScheduleKind::DualPipe, 2, 4);
+  std::ifstream in(std::string(DUALPIPE_SOURCE_DIR) +
+                   "/docs/program-format.md");
+  ASSERT_TRUE(in) << "docs/program-format.md is missing";
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string doc = text.str();
+  const std::string begin = "<!-- example: dualpipe 2 ranks 4 mb -->\n```json\n";
+  size_t start = doc.find(begin);
+  ASSERT_NE(start, std::string::npos) << "example marker not found";
+  start += begin.size();
+  size_t end = doc.find("```", start);
+  EXPECT_EQ(json::parse(doc.substr(start, end - start)), w.file)
+      << "regenerate the example: " << w.file.dump(1);
+}
+
+} // namespace
