@@ -3,8 +3,8 @@
 // RUN: dualpipe-opt %s -split-input-file -verify-diagnostics --pipe-verify-schedule
 
 // missing backward
-// expected-error @+1 {{'pipe.schedule' op rank 0: B(stage 0, mb 1) is missing}}
 pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(2) {
+  // expected-error @+1 {{'pipe.rank' op rank 0: B(stage 0, mb 1) is missing}}
   pipe.rank 0 {
     pipe.forward stage 0 mb 0
     pipe.forward stage 0 mb 1
