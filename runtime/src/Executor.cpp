@@ -1,9 +1,9 @@
 //===- Executor.cpp - One rank walking its instruction list ---------------===//
 
 #include "dualpipe/Runtime/Executor.h"
+#include "dualpipe/Runtime/Reference.h"
 
 #include <condition_variable>
-#include <cstring>
 #include <deque>
 #include <functional>
 #include <future>
@@ -242,8 +242,8 @@ struct RankExecutor::Impl {
       } else if (instr.kind == InstrKind::Compute &&
                  producesMessage(instr.op, placement)) {
         MsgKey key = producedKey(instr.op);
-        int64_t consumer = key.kind == MsgKind::Activation ? key.stage + 1
-                                                           : key.stage - 1;
+        int64_t consumer =
+            key.kind == MsgKind::Activation ? key.stage + 1 : key.stage - 1;
         if (placement.rankOf(consumer, key.mb) == rank)
           ++uses[key];
       }
@@ -340,7 +340,7 @@ struct RankExecutor::Impl {
     task.injectShape = fault && options.fault->kind == FaultSpec::Kind::Shape;
     if (op.kind == OpKind::F) {
       task.input = op.stage == 0
-                       ? data.input(step, op.mb)
+                       ? data.input(op.mb)
                        : take({MsgKind::Activation, op.stage - 1, op.mb});
       checkMessage(task.input, "the input activation");
     } else if (op.kind != OpKind::W && op.stage + 1 < placement.stages) {
@@ -357,7 +357,7 @@ struct RankExecutor::Impl {
       throw std::runtime_error("injected fault (--inject-fault)");
     switch (op.kind) {
     case OpKind::F:
-      task.output = task.stage->forward(step, op.mb, task.input);
+      task.output = task.stage->forward(op.mb, task.input);
       break;
     case OpKind::B:
       task.output = task.stage->backward(op.mb, task.input);
@@ -382,7 +382,8 @@ struct RankExecutor::Impl {
     else if (producesMessage(op, placement)) {
       MsgKey key = producedKey(op);
       auto count = uses.find(key);
-      store(key, std::move(task.output), count == uses.end() ? 0 : count->second);
+      store(key, std::move(task.output),
+            count == uses.end() ? 0 : count->second);
     }
     task.output = torch::Tensor();
     task.finished = true;
@@ -404,8 +405,8 @@ struct RankExecutor::Impl {
       interval.paired = second->instr->op;
       interval.start = std::min(first.startUs, second->startUs);
       interval.end = std::max(first.endUs, second->endUs);
-      double total = (first.endUs - first.startUs) +
-                     (second->endUs - second->startUs);
+      double total =
+          (first.endUs - first.startUs) + (second->endUs - second->startUs);
       interval.firstShare =
           total > 0 ? (first.endUs - first.startUs) / total : 0.5;
       interval.where.path.resize(1);
@@ -458,8 +459,10 @@ struct RankExecutor::Impl {
       joinAll();
       throw;
     }
-    if (tasks.size() == 2)
-      recordCompute(tasks[0], &tasks[1]);
+    if (tasks.size() == 2) {
+      bool forwardFirst = tasks[0].instr->op.kind == OpKind::F;
+      recordCompute(tasks[forwardFirst ? 0 : 1], &tasks[forwardFirst ? 1 : 0]);
+    }
   }
 
   void join(Task &task) {
@@ -501,10 +504,10 @@ struct RankExecutor::Impl {
     if (drop && options.fault->kind == FaultSpec::Kind::Drop) {
       handle = std::make_unique<CompletedHandle>();
     } else {
-      checkMessage(tensor, "refusing to send the " + keyText(instr.key) +
-                               ": it");
-      handle = transport.send(instr.peer, messageTag(instr.key, placement),
-                              tensor);
+      checkMessage(tensor,
+                   "refusing to send the " + keyText(instr.key) + ": it");
+      handle =
+          transport.send(instr.peer, messageTag(instr.key, placement), tensor);
     }
     if (instr.token >= 0) {
       pending[instr.token] = Pending{std::move(handle), &instr, ref, issue};
@@ -595,6 +598,11 @@ struct RankExecutor::Impl {
       bool fault = faultAt(i);
       if (fault && options.fault->kind == FaultSpec::Kind::Exit)
         throw RankExit{instructionPath(ref)};
+      if (fault && options.fault->kind == FaultSpec::Kind::Throw &&
+          !faultCompute(instr))
+        guarded(ref, instr, [] {
+          throw std::runtime_error("injected fault (--inject-fault)");
+        });
       if (instr.kind == InstrKind::Overlap)
         overlap(instr, ref, fault);
       else if (instr.kind == InstrKind::Compute)
@@ -675,10 +683,9 @@ RankExecutor::RankExecutor(const LoadedProgram &program, int64_t rank,
       stages_[stage] =
           std::make_unique<StageWorker>(program.file.stages[stage], program);
     } catch (const std::exception &e) {
-      throw RankFailure(rank,
-                        "building stage " + std::to_string(stage) + ": " +
-                            causeOf(e),
-                        false);
+      throw RankFailure(
+          rank, "building stage " + std::to_string(stage) + ": " + causeOf(e),
+          false);
     }
   }
   impl_ = std::make_unique<Impl>(program, rank, transport, std::move(options),
@@ -710,10 +717,7 @@ std::vector<std::string> RankExecutor::compareMirrorParameters() {
       [](StageWorker &worker) { return worker.flatParameters(); });
   std::vector<std::string> differences;
   for (auto &[stage, params] : theirs) {
-    torch::Tensor mine = stages_.at(stage)->flatParameters().contiguous();
-    torch::Tensor other = params.contiguous();
-    if (mine.nbytes() != other.nbytes() ||
-        std::memcmp(mine.data_ptr(), other.data_ptr(), mine.nbytes()) != 0)
+    if (!bitwiseEqual(stages_.at(stage)->flatParameters(), params))
       differences.push_back("stage " + std::to_string(stage) +
                             ": the parameters on rank " +
                             std::to_string(rank_) + " and rank " +

@@ -61,8 +61,8 @@ public:
     storeOptions.isServer = options.rank == 0;
     storeOptions.numWorkers = static_cast<size_t>(options.worldSize);
     storeOptions.timeout = atLeastOneMs(options.timeout);
-    store_ = c10::make_intrusive<c10d::TCPStore>(options.masterAddr,
-                                                 storeOptions);
+    store_ =
+        c10::make_intrusive<c10d::TCPStore>(options.masterAddr, storeOptions);
     auto groupOptions =
         c10d::ProcessGroupGloo::Options::create(atLeastOneMs(options.timeout));
     groupOptions->devices.push_back(
@@ -180,8 +180,8 @@ std::unique_ptr<Transport> connectGloo(const GlooOptions &options) {
     return std::make_unique<GlooTransport>(options);
   } catch (const std::exception &e) {
     throw CommError("rendezvous at " + options.masterAddr + ":" +
-                    std::to_string(options.masterPort) + " failed: " +
-                    firstLine(e.what()));
+                    std::to_string(options.masterPort) +
+                    " failed: " + firstLine(e.what()));
   }
 }
 

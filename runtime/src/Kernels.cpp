@@ -34,14 +34,14 @@ void checkKnownAttrs(const LayerSpec &spec, const std::string &path,
       std::string list;
       for (const std::string &name : known)
         list += (list.empty() ? "" : ", ") + name;
-      fail(path + ".attrs", "unknown attribute '" + item.key() +
-                                "' for kernel " + spec.kernel + " (known: " +
-                                (list.empty() ? "none" : list) + ")");
+      fail(path + ".attrs",
+           "unknown attribute '" + item.key() + "' for kernel " + spec.kernel +
+               " (known: " + (list.empty() ? "none" : list) + ")");
     }
 }
 
-int64_t intAttr(const LayerSpec &spec, const std::string &path,
-                const char *key, int64_t fallback) {
+int64_t intAttr(const LayerSpec &spec, const std::string &path, const char *key,
+                int64_t fallback) {
   auto it = spec.attrs.find(key);
   if (it == spec.attrs.end())
     return fallback;
@@ -66,21 +66,30 @@ int64_t hiddenAttr(const LayerSpec &spec, const TrainConfig &config,
 
 struct MlpAttrs {
   int64_t hidden, ffn;
-  bool bias;
+  bool bias, residual;
 };
+
+bool boolAttr(const LayerSpec &spec, const std::string &path,
+              const std::string &name, bool fallback) {
+  auto it = spec.attrs.find(name);
+  if (it == spec.attrs.end())
+    return fallback;
+  if (!it->is_boolean())
+    fail(path + ".attrs." + name, "expected true or false");
+  return it->get<bool>();
+}
 
 MlpAttrs mlpAttrs(const LayerSpec &spec, const TrainConfig &config,
                   const std::string &path) {
-  checkKnownAttrs(spec, path, {"hidden", "ffn", "bias"});
+  checkKnownAttrs(spec, path, {"hidden", "ffn", "bias", "residual"});
   MlpAttrs attrs;
   attrs.hidden = hiddenAttr(spec, config, path);
   attrs.ffn = intAttr(spec, path, "ffn", 4 * attrs.hidden);
-  attrs.bias = false;
-  if (auto it = spec.attrs.find("bias"); it != spec.attrs.end()) {
-    if (!it->is_boolean())
-      fail(path + ".attrs.bias", "expected true or false");
-    attrs.bias = it->get<bool>();
-  }
+  attrs.bias = boolAttr(spec, path, "bias", false);
+  // Without the skip connection a deep stack of these layers has vanishing
+  // gradients and the loss barely moves; residual=false gives DualPipe's
+  // example block exactly.
+  attrs.residual = boolAttr(spec, path, "residual", true);
   return attrs;
 }
 
@@ -152,11 +161,12 @@ torch::Tensor filled(int64_t size, double value, const TrainConfig &config) {
   return torch::full({size}, value, paramOptions(config)).requires_grad_();
 }
 
-/// Linear(hidden, ffn), GELU, Linear(ffn, hidden), as in DualPipe's example.
+/// Linear(hidden, ffn), GELU, Linear(ffn, hidden), as in DualPipe's example,
+/// plus the input when residual.
 class MlpLayer : public Layer {
 public:
-  MlpLayer(const MlpAttrs &attrs, const TrainConfig &config,
-           at::Generator &gen) {
+  MlpLayer(const MlpAttrs &attrs, const TrainConfig &config, at::Generator &gen)
+      : residual_(attrs.residual) {
     w1_ = linearWeight(attrs.ffn, attrs.hidden, config, gen);
     w2_ = linearWeight(attrs.hidden, attrs.ffn, config, gen);
     if (attrs.bias) {
@@ -165,7 +175,9 @@ public:
     }
   }
   torch::Tensor forward(const torch::Tensor &x) override {
-    return torch::linear(torch::gelu(torch::linear(x, w1_, b1_)), w2_, b2_);
+    torch::Tensor y =
+        torch::linear(torch::gelu(torch::linear(x, w1_, b1_)), w2_, b2_);
+    return residual_ ? x + y : y;
   }
   std::vector<torch::Tensor> parameters() override {
     std::vector<torch::Tensor> params{w1_, w2_};
@@ -175,6 +187,7 @@ public:
   }
 
 private:
+  bool residual_;
   torch::Tensor w1_, w2_, b1_, b2_;
 };
 
@@ -200,7 +213,8 @@ public:
     ffn2B_ = linearBias(h, f, config, gen);
   }
   torch::Tensor forward(const torch::Tensor &x) override {
-    torch::Tensor h = x + attention(torch::layer_norm(x, {hidden_}, ln1w_, ln1b_));
+    torch::Tensor h =
+        x + attention(torch::layer_norm(x, {hidden_}, ln1w_, ln1b_));
     torch::Tensor m = torch::layer_norm(h, {hidden_}, ln2w_, ln2b_);
     return h + torch::linear(torch::gelu(torch::linear(m, ffn1W_, ffn1B_)),
                              ffn2W_, ffn2B_);
@@ -223,7 +237,8 @@ private:
     torch::Tensor future =
         torch::ones({seq, seq}, torch::TensorOptions().dtype(torch::kBool))
             .triu(1);
-    scores = scores.masked_fill(future, -std::numeric_limits<double>::infinity());
+    scores =
+        scores.masked_fill(future, -std::numeric_limits<double>::infinity());
     torch::Tensor mixed = torch::matmul(torch::softmax(scores, -1), v);
     return torch::linear(mixed.transpose(1, 2).reshape({batch, seq, hidden_}),
                          outW_, outB_);

@@ -156,8 +156,7 @@ std::string describeInstr(const Instr &instr) {
            std::to_string(instr.op.stage) + ", mb " +
            std::to_string(instr.op.mb) + ")";
   case InstrKind::Send:
-    return "send " + key() + " to rank " + std::to_string(instr.peer) +
-           token();
+    return "send " + key() + " to rank " + std::to_string(instr.peer) + token();
   case InstrKind::Recv:
     return "recv " + key() + " from rank " + std::to_string(instr.peer) +
            token();

@@ -22,15 +22,15 @@ enum DataStream : uint64_t { kInputStream = 1, kTargetStream = 2 };
 
 } // namespace
 
-torch::Tensor DataSource::input(int64_t step, int64_t mb) const {
-  at::Generator gen = seededGenerator(
-      {config_.seed, kInputStream, uint64_t(step), uint64_t(mb)});
+torch::Tensor DataSource::input(int64_t mb) const {
+  at::Generator gen =
+      seededGenerator({config_.seed, kInputStream, uint64_t(mb)});
   return torch::randn(config_.messageShape, gen, dataOptions(config_));
 }
 
-torch::Tensor DataSource::target(int64_t step, int64_t mb) const {
-  at::Generator gen = seededGenerator(
-      {config_.seed, kTargetStream, uint64_t(step), uint64_t(mb)});
+torch::Tensor DataSource::target(int64_t mb) const {
+  at::Generator gen =
+      seededGenerator({config_.seed, kTargetStream, uint64_t(mb)});
   if (config_.loss == LossKind::Mse)
     return torch::randn(config_.messageShape, gen, dataOptions(config_));
   std::vector<int64_t> rows(config_.messageShape.begin(),
@@ -41,12 +41,12 @@ torch::Tensor DataSource::target(int64_t step, int64_t mb) const {
 
 StageWorker::StageWorker(const StageSpec &spec, const LoadedProgram &program)
     : stage_(spec.stage), last_(spec.stage + 1 == program.placement().stages),
-      microbatches_(program.placement().microbatches),
-      config_(program.config), data_(program.config) {
+      microbatches_(program.placement().microbatches), config_(program.config),
+      data_(program.config) {
   at::Generator gen = seededGenerator({config_.seed, uint64_t(stage_)});
   for (size_t l = 0; l < spec.layers.size(); ++l) {
-    std::string path = "model.stages[" + std::to_string(stage_) +
-                       "].layers[" + std::to_string(l) + "]";
+    std::string path = "model.stages[" + std::to_string(stage_) + "].layers[" +
+                       std::to_string(l) + "]";
     layers_.push_back(
         makeLayer(spec.layers[l], config_, program.baseDir, path, gen));
     for (const torch::Tensor &p : layers_.back()->parameters())
@@ -56,8 +56,8 @@ StageWorker::StageWorker(const StageSpec &spec, const LoadedProgram &program)
     return;
   if (config_.optimizer == OptimizerKind::Adam)
     optimizer_ = std::make_unique<torch::optim::Adam>(
-        params_,
-        torch::optim::AdamOptions(config_.lr).weight_decay(config_.weightDecay));
+        params_, torch::optim::AdamOptions(config_.lr)
+                     .weight_decay(config_.weightDecay));
   else
     optimizer_ = std::make_unique<torch::optim::SGD>(
         params_, torch::optim::SGDOptions(config_.lr)
@@ -65,27 +65,24 @@ StageWorker::StageWorker(const StageSpec &spec, const LoadedProgram &program)
                      .weight_decay(config_.weightDecay));
 }
 
-torch::Tensor StageWorker::lossOf(int64_t step, int64_t mb,
-                                  const torch::Tensor &output) {
-  torch::Tensor target = data_.target(step, mb);
+torch::Tensor StageWorker::lossOf(int64_t mb, const torch::Tensor &output) {
+  torch::Tensor target = data_.target(mb);
   torch::Tensor loss;
   if (config_.loss == LossKind::Mse) {
     if (output.sizes() != target.sizes())
-      throw std::runtime_error("last stage output " +
-                               shapeText(output.sizes()) +
-                               " does not match the target " +
-                               shapeText(target.sizes()));
+      throw std::runtime_error(
+          "last stage output " + shapeText(output.sizes()) +
+          " does not match the target " + shapeText(target.sizes()));
     loss = torch::mse_loss(output, target);
   } else {
-    torch::Tensor logits = output.narrow(-1, 0, config_.classes)
-                               .reshape({-1, config_.classes});
+    torch::Tensor logits =
+        output.narrow(-1, 0, config_.classes).reshape({-1, config_.classes});
     loss = torch::nn::functional::cross_entropy(logits, target.reshape({-1}));
   }
   return loss / static_cast<double>(microbatches_);
 }
 
-torch::Tensor StageWorker::forward(int64_t step, int64_t mb,
-                                   const torch::Tensor &input) {
+torch::Tensor StageWorker::forward(int64_t mb, const torch::Tensor &input) {
   torch::AutoGradMode gradMode(true);
   // Stage 0 reads data, which needs no gradient; later stages start a graph
   // of their own at the received activation.
@@ -94,7 +91,7 @@ torch::Tensor StageWorker::forward(int64_t step, int64_t mb,
   for (auto &layer : layers_)
     out = layer->forward(out);
   if (last_)
-    out = lossOf(step, mb, out);
+    out = lossOf(mb, out);
   std::lock_guard<std::mutex> lock(mutex_);
   if (!contexts_.emplace(mb, Context{x, out, {}, false}).second)
     throw std::runtime_error("micro-batch " + std::to_string(mb) +
@@ -208,8 +205,9 @@ void StageWorker::backwardWeight(int64_t mb) {
 torch::Tensor StageWorker::flatGradients() const {
   std::vector<torch::Tensor> parts;
   for (const torch::Tensor &p : params_)
-    parts.push_back(p.grad().defined() ? p.grad().reshape({-1})
-                                       : torch::zeros({p.numel()}, p.options()));
+    parts.push_back(p.grad().defined()
+                        ? p.grad().reshape({-1})
+                        : torch::zeros({p.numel()}, p.options()));
   if (parts.empty())
     return torch::zeros({0}, dataOptions(config_));
   return torch::cat(parts);

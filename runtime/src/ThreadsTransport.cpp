@@ -60,7 +60,7 @@ struct ThreadsHub::State {
       return;
     if (ok && abortReason)
       throw CommError("aborted: " + *abortReason, true);
-    throw CommError(what + " timed out after " + secondsText(timeout));
+    throw CommError("timed out after " + secondsText(timeout) + ": " + what);
   }
 };
 
@@ -69,17 +69,21 @@ namespace {
 class ThreadsHandle : public CommHandle {
 public:
   ThreadsHandle(std::shared_ptr<ThreadsHub::State> state,
-                std::shared_ptr<Op> op)
-      : state_(std::move(state)), op_(std::move(op)) {}
+                std::shared_ptr<Op> op, bool isSend)
+      : state_(std::move(state)), op_(std::move(op)), send_(isSend) {}
   torch::Tensor wait(std::chrono::milliseconds timeout) override {
     std::unique_lock<std::mutex> lock(state_->mutex);
-    state_->waitFor(lock, timeout, "the message", [&] { return op_->done; });
+    state_->waitFor(lock, timeout,
+                    send_ ? "no matching recv was posted"
+                          : "no matching send arrived",
+                    [&] { return op_->done; });
     return std::move(op_->tensor);
   }
 
 private:
   std::shared_ptr<ThreadsHub::State> state_;
   std::shared_ptr<Op> op_;
+  bool send_;
 };
 
 class ThreadsTransport : public Transport {
@@ -107,7 +111,7 @@ public:
       }
     }
     state_->changed.notify_all();
-    return std::make_unique<ThreadsHandle>(state_, op);
+    return std::make_unique<ThreadsHandle>(state_, op, true);
   }
 
   std::unique_ptr<CommHandle> recv(int64_t src, int64_t tag,
@@ -127,7 +131,7 @@ public:
       }
     }
     state_->changed.notify_all();
-    return std::make_unique<ThreadsHandle>(state_, op);
+    return std::make_unique<ThreadsHandle>(state_, op, false);
   }
 
   std::vector<std::string> gather(const std::string &key,
@@ -146,7 +150,8 @@ public:
           return false;
       return true;
     };
-    state_->waitFor(lock, timeout, "gathering '" + key + "'", complete);
+    state_->waitFor(lock, timeout, "not every rank reported '" + key + "'",
+                    complete);
     std::vector<std::string> result;
     for (auto &slot : state_->gathers[key])
       result.push_back(std::move(*slot));

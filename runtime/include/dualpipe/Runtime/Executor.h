@@ -85,8 +85,8 @@ struct StepResult {
 class RankExecutor {
 public:
   /// Builds the stage copies this rank holds. Throws RankFailure.
-  RankExecutor(const LoadedProgram &program, int64_t rank,
-               Transport &transport, ExecutorOptions options);
+  RankExecutor(const LoadedProgram &program, int64_t rank, Transport &transport,
+               ExecutorOptions options);
   ~RankExecutor();
   RankExecutor(const RankExecutor &) = delete;
   RankExecutor &operator=(const RankExecutor &) = delete;

@@ -21,15 +21,17 @@
 
 namespace dualpipe::runtime {
 
-/// Deterministic training data: micro-batch `mb` of step `step` depends only
-/// on (seed, step, mb), so every process and the reference see the same rows.
+/// Deterministic synthetic training data: micro-batch `mb` depends only on
+/// (seed, mb), so every process and the reference see the same rows. Every
+/// step trains on the same N micro-batches (one fixed batch), which makes a
+/// falling loss a visible sign that training works.
 class DataSource {
 public:
   explicit DataSource(const TrainConfig &config) : config_(config) {}
-  torch::Tensor input(int64_t step, int64_t mb) const;
+  torch::Tensor input(int64_t mb) const;
   /// mse: a tensor of the message shape; cross_entropy: class ids (int64)
   /// of the message shape without its last dimension.
-  torch::Tensor target(int64_t step, int64_t mb) const;
+  torch::Tensor target(int64_t mb) const;
 
 private:
   TrainConfig config_;
@@ -72,7 +74,7 @@ public:
   /// activation to pass on (detached), or on the last stage the
   /// micro-batch's loss divided by the micro-batch count (a detached
   /// scalar), so that summed gradients are those of the full-batch mean.
-  torch::Tensor forward(int64_t step, int64_t mb, const torch::Tensor &input);
+  torch::Tensor forward(int64_t mb, const torch::Tensor &input);
   /// Full backward: input gradient (undefined on stage 0) and weight
   /// gradients (accumulated into the parameters' grad). `gradOutput` is
   /// ignored on the last stage.
@@ -104,7 +106,7 @@ private:
   torch::Tensor seedGradient(const Context &ctx,
                              const torch::Tensor &gradOutput) const;
   void accumulate(const std::vector<torch::Tensor> &grads, size_t first);
-  torch::Tensor lossOf(int64_t step, int64_t mb, const torch::Tensor &output);
+  torch::Tensor lossOf(int64_t mb, const torch::Tensor &output);
 
   int64_t stage_;
   bool last_;

@@ -1,0 +1,38 @@
+//===- Reference.h - The same model, one process, no pipeline ---*- C++ -*-===//
+//
+// The ground truth of `dualpipe-run --check`: every micro-batch goes forward
+// through all stages and straight back, one stage copy each, in one thread.
+// It runs the same StageWorker code on the same data and initial weights as
+// the pipeline, so each micro-batch's loss must match bitwise and the summed
+// gradients up to summation order.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DUALPIPE_RUNTIME_REFERENCE_H
+#define DUALPIPE_RUNTIME_REFERENCE_H
+
+#include "dualpipe/Runtime/Stage.h"
+
+#include <map>
+#include <vector>
+
+namespace dualpipe::runtime {
+
+struct ReferenceResult {
+  std::vector<torch::Tensor> losses;          // [mb]: loss / N
+  std::map<int64_t, torch::Tensor> gradients; // stage -> flat gradients
+};
+
+/// Runs one step from the initial weights. Throws std::runtime_error.
+ReferenceResult runReference(const LoadedProgram &program);
+
+/// 1 - 2 sum(xy) / sum(x^2 + y^2), computed in double: 0 for equal tensors,
+/// about the squared relative error for close ones, 1 for orthogonal ones;
+/// 0 when both are all zeros.
+double mismatch(const torch::Tensor &x, const torch::Tensor &y);
+
+/// True if two tensors have the same type, shape and bytes.
+bool bitwiseEqual(const torch::Tensor &x, const torch::Tensor &y);
+
+} // namespace dualpipe::runtime
+
+#endif // DUALPIPE_RUNTIME_REFERENCE_H

@@ -1,0 +1,48 @@
+//===- Reference.cpp - The same model, one process, no pipeline -----------===//
+
+#include "dualpipe/Runtime/Reference.h"
+
+#include <cstring>
+
+namespace dualpipe::runtime {
+
+ReferenceResult runReference(const LoadedProgram &program) {
+  const Placement &placement = program.placement();
+  std::vector<std::unique_ptr<StageWorker>> stages;
+  for (const StageSpec &spec : program.file.stages)
+    stages.push_back(std::make_unique<StageWorker>(spec, program));
+  DataSource data(program.config);
+  ReferenceResult result;
+  for (int64_t mb = 0; mb < placement.microbatches; ++mb) {
+    torch::Tensor x = data.input(mb);
+    for (auto &stage : stages)
+      x = stage->forward(mb, x);
+    result.losses.push_back(x);
+    torch::Tensor grad;
+    for (auto it = stages.rbegin(); it != stages.rend(); ++it)
+      grad = (*it)->backward(mb, grad);
+  }
+  for (auto &stage : stages)
+    result.gradients[stage->stage()] = stage->flatGradients();
+  return result;
+}
+
+double mismatch(const torch::Tensor &x, const torch::Tensor &y) {
+  if (x.numel() != y.numel())
+    return 1;
+  torch::Tensor a = x.to(torch::kFloat64).reshape({-1});
+  torch::Tensor b = y.to(torch::kFloat64).reshape({-1});
+  double denominator = (a * a + b * b).sum().item<double>();
+  if (denominator == 0)
+    return 0;
+  return 1 - 2 * (a * b).sum().item<double>() / denominator;
+}
+
+bool bitwiseEqual(const torch::Tensor &x, const torch::Tensor &y) {
+  if (x.scalar_type() != y.scalar_type() || x.sizes() != y.sizes())
+    return false;
+  torch::Tensor a = x.contiguous(), b = y.contiguous();
+  return std::memcmp(a.data_ptr(), b.data_ptr(), a.nbytes()) == 0;
+}
+
+} // namespace dualpipe::runtime

@@ -1,0 +1,356 @@
+//===- Runner.cpp - Training steps across all ranks -----------------------===//
+
+#include "dualpipe/Runtime/Runner.h"
+#include "dualpipe/Runtime/Reference.h"
+#include "dualpipe/Runtime/Trace.h"
+
+#include <cstdio>
+#include <iomanip>
+#include <sstream>
+#include <thread>
+
+namespace dualpipe::runtime {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+std::string formatDouble(double value, int precision = 9) {
+  std::ostringstream out;
+  out << std::setprecision(precision) << value;
+  return out.str();
+}
+
+std::string lossText(const torch::Tensor &loss) {
+  std::ostringstream out;
+  out << formatDouble(loss.item<double>(), 17);
+  return out.str();
+}
+
+/// One rank's part of a run: its executor plus the per-step bookkeeping that
+/// rank 0 gathers.
+class RankDriver {
+public:
+  RankDriver(const LoadedProgram &program, const RunOptions &options,
+             Transport &transport, const ReferenceResult *reference)
+      : program_(program), options_(options), transport_(transport),
+        reference_(reference), rank_(transport.rank()),
+        executor_(program, rank_, transport, executorOptions(options)) {}
+
+  RunResult run() {
+    RunResult result;
+    result.checked = options_.check;
+    result.mirrored = program_.placement().kind == PlacementKind::Dual;
+    result.peakLive.assign(program_.placement().ranks, 0);
+    for (const auto &list : program_.program().ranks)
+      result.instructions.push_back(static_cast<int64_t>(list.size()));
+    RankTimeline timeline;
+    for (int64_t step = 0; step < options_.steps; ++step) {
+      auto start = Clock::now();
+      StepResult stepResult = executor_.runStep(step);
+      executor_.reduceMirrors();
+      executor_.optimizerStep();
+      double seconds =
+          std::chrono::duration<double>(Clock::now() - start).count();
+      json record = stepRecord(step, stepResult, seconds);
+      append(timeline, stepResult.timeline);
+      auto all = transport_.gather("step" + std::to_string(step), record.dump(),
+                                   options_.timeout);
+      if (rank_ == 0)
+        merge(step, all, result);
+    }
+    if (options_.trace) {
+      auto all = transport_.gather("trace", timelineToJson(timeline).dump(),
+                                   options_.timeout);
+      if (rank_ == 0)
+        result.trace = renderTrace(all);
+    }
+    result.ok = result.checkFailures.empty();
+    return result;
+  }
+
+private:
+  static ExecutorOptions executorOptions(const RunOptions &options) {
+    ExecutorOptions exec;
+    exec.timeout = options.timeout;
+    exec.fault = options.fault;
+    exec.trace = options.trace;
+    return exec;
+  }
+
+  static void append(RankTimeline &into, const RankTimeline &from) {
+    into.compute.insert(into.compute.end(), from.compute.begin(),
+                        from.compute.end());
+    into.comm.insert(into.comm.end(), from.comm.begin(), from.comm.end());
+  }
+
+  json stepRecord(int64_t step, const StepResult &stepResult, double seconds) {
+    json losses = json::array();
+    for (const auto &[mb, loss] : stepResult.losses)
+      losses.push_back(json::array({mb, loss.item<double>()}));
+    json record{{"losses", std::move(losses)},
+                {"peak", stepResult.peakLive},
+                {"seconds", seconds},
+                {"failures", json::array()},
+                {"losses_compared", 0},
+                {"stages_compared", 0},
+                {"worst", 0.0}};
+    if (options_.check)
+      check(step, stepResult, record);
+    return record;
+  }
+
+  /// The first step against the reference; the mirrors after every step.
+  void check(int64_t step, const StepResult &stepResult, json &record) {
+    std::string prefix = "rank " + std::to_string(rank_) + ": step " +
+                         std::to_string(step + 1) + ": ";
+    if (step == 0 && reference_) {
+      for (const auto &[mb, loss] : stepResult.losses) {
+        const torch::Tensor &expected = reference_->losses.at(mb);
+        if (!bitwiseEqual(loss, expected))
+          record["failures"].push_back(
+              prefix + "mb " + std::to_string(mb) + " loss " + lossText(loss) +
+              " differs from the sequential reference " + lossText(expected));
+      }
+      record["losses_compared"] = stepResult.losses.size();
+      double worst = 0;
+      for (const auto &[stage, worker] : executor_.stages()) {
+        double m =
+            mismatch(worker->flatGradients(), reference_->gradients.at(stage));
+        worst = std::max(worst, m);
+        if (!(m < kGradientTolerance))
+          record["failures"].push_back(
+              prefix + "stage " + std::to_string(stage) +
+              " gradients differ from the sequential reference: "
+              "1 - 2xy/(x^2+y^2) = " +
+              formatDouble(m, 3) + " (limit " +
+              formatDouble(kGradientTolerance, 3) + ")");
+      }
+      record["stages_compared"] = executor_.stages().size();
+      record["worst"] = worst;
+    }
+    for (const std::string &difference : executor_.compareMirrorParameters())
+      record["failures"].push_back(prefix + difference);
+  }
+
+  void merge(int64_t step, const std::vector<std::string> &records,
+             RunResult &result) {
+    std::vector<double> losses(program_.placement().microbatches, 0.0);
+    double slowest = 0;
+    for (size_t r = 0; r < records.size(); ++r) {
+      json record = json::parse(records[r]);
+      for (const json &item : record["losses"])
+        losses.at(item[0].get<int64_t>()) = item[1].get<double>();
+      result.peakLive[r] =
+          std::max(result.peakLive[r], record["peak"].get<int64_t>());
+      slowest = std::max(slowest, record["seconds"].get<double>());
+      for (const json &failure : record["failures"])
+        result.checkFailures.push_back(failure.get<std::string>());
+      result.lossesCompared += record["losses_compared"].get<int64_t>();
+      result.stagesCompared += record["stages_compared"].get<int64_t>();
+      result.worstMismatch =
+          std::max(result.worstMismatch, record["worst"].get<double>());
+    }
+    double total = 0;
+    for (double loss : losses)
+      total += loss;
+    result.microbatchLosses.push_back(losses);
+    result.stepLosses.push_back(total);
+    result.secondsPerStep += (slowest - result.secondsPerStep) / (step + 1);
+    if (options_.progress)
+      options_.progress("step " + std::to_string(step + 1) + ": loss " +
+                        formatDouble(total));
+  }
+
+  std::string renderTrace(const std::vector<std::string> &records) {
+    std::vector<RankTimeline> timelines;
+    for (const std::string &record : records)
+      timelines.push_back(timelineFromJson(json::parse(record)));
+    return measuredChromeTrace(program_.program(), std::move(timelines));
+  }
+
+  const LoadedProgram &program_;
+  const RunOptions &options_;
+  Transport &transport_;
+  const ReferenceResult *reference_;
+  int64_t rank_;
+  RankExecutor executor_;
+};
+
+/// How one rank thread ended.
+struct Outcome {
+  RunResult result;
+  std::string failure;
+  bool aborted = false;
+  std::string exitedAt;
+};
+
+std::string causeOf(const std::exception &e) {
+  std::string text = e.what();
+  if (auto *error = dynamic_cast<const c10::Error *>(&e))
+    text = error->what_without_backtrace();
+  return text.substr(0, text.find('\n'));
+}
+
+/// Runs one rank's driver and turns every way it can end into an Outcome.
+Outcome runRankThread(const LoadedProgram &program, const RunOptions &options,
+                      Transport &transport, const ReferenceResult *reference) {
+  Outcome outcome;
+  int64_t rank = transport.rank();
+  try {
+    RankDriver driver(program, options, transport, reference);
+    outcome.result = driver.run();
+  } catch (const RankExit &exit) {
+    outcome.exitedAt = exit.where;
+  } catch (const RankFailure &failure) {
+    outcome.failure = failure.what();
+    outcome.aborted = failure.aborted();
+  } catch (const CommError &e) {
+    outcome.failure = "rank " + std::to_string(rank) + ": " + e.what();
+    outcome.aborted = e.aborted();
+  } catch (const std::exception &e) {
+    outcome.failure = "rank " + std::to_string(rank) + ": " + causeOf(e);
+  }
+  if (!outcome.failure.empty() && !outcome.aborted)
+    transport.abort("rank " + std::to_string(rank) + " failed");
+  return outcome;
+}
+
+/// Root causes first, then the ranks that stopped because of them.
+std::string describeOutcomes(const std::vector<Outcome> &outcomes) {
+  std::string roots, echoes;
+  for (size_t r = 0; r < outcomes.size(); ++r) {
+    const Outcome &o = outcomes[r];
+    if (!o.exitedAt.empty())
+      roots += "rank " + std::to_string(r) + ": exited at " + o.exitedAt +
+               " (injected exit fault)\n";
+    else if (!o.failure.empty())
+      (o.aborted ? echoes : roots) += o.failure + "\n";
+  }
+  std::string text = roots + echoes;
+  if (!text.empty())
+    text.pop_back();
+  return text;
+}
+
+std::optional<ReferenceResult> referenceFor(const LoadedProgram &program,
+                                            const RunOptions &options,
+                                            std::string &error) {
+  if (!options.check)
+    return std::nullopt;
+  try {
+    return runReference(program);
+  } catch (const std::exception &e) {
+    error = "sequential reference: " + causeOf(e);
+    return std::nullopt;
+  }
+}
+
+std::string checkOptions(const LoadedProgram &program,
+                         const RunOptions &options) {
+  if (options.steps < 1)
+    return "--steps must be >= 1";
+  if (options.fault)
+    return checkFaultSpec(*options.fault, program.program());
+  return "";
+}
+
+} // namespace
+
+RunResult runThreads(const LoadedProgram &program, const RunOptions &options) {
+  RunResult failed;
+  if (failed.error = checkOptions(program, options); !failed.error.empty())
+    return failed;
+  torch::set_num_threads(1);
+  auto reference = referenceFor(program, options, failed.error);
+  if (!failed.error.empty())
+    return failed;
+  int64_t ranks = program.placement().ranks;
+  ThreadsHub hub(ranks);
+  std::vector<std::unique_ptr<Transport>> endpoints;
+  for (int64_t r = 0; r < ranks; ++r)
+    endpoints.push_back(hub.endpoint(r));
+  std::vector<Outcome> outcomes(ranks);
+  std::vector<std::thread> threads;
+  for (int64_t r = 0; r < ranks; ++r)
+    threads.emplace_back([&, r] {
+      outcomes[r] = runRankThread(program, options, *endpoints[r],
+                                  reference ? &*reference : nullptr);
+    });
+  for (std::thread &thread : threads)
+    thread.join();
+  RunResult result = std::move(outcomes[0].result);
+  result.error = describeOutcomes(outcomes);
+  result.ok = result.error.empty() && result.checkFailures.empty();
+  return result;
+}
+
+RunResult runGlooRank(const LoadedProgram &program, const RunOptions &options,
+                      const GlooOptions &gloo) {
+  RunResult failed;
+  std::string prefix = "rank " + std::to_string(gloo.rank) + ": ";
+  if (failed.error = checkOptions(program, options); !failed.error.empty())
+    return failed;
+  if (gloo.worldSize != program.placement().ranks) {
+    failed.error = prefix + "WORLD_SIZE is " + std::to_string(gloo.worldSize) +
+                   " but the program has " +
+                   std::to_string(program.placement().ranks) + " ranks";
+    return failed;
+  }
+  torch::set_num_threads(1);
+  std::unique_ptr<Transport> transport;
+  try {
+    transport = connectGloo(gloo);
+    auto digests = transport->gather("digest", program.digest, gloo.timeout);
+    for (size_t r = 0; r < digests.size(); ++r)
+      if (digests[r] != program.digest)
+        throw CommError("rank " + std::to_string(r) +
+                        " loaded a different program file");
+  } catch (const CommError &e) {
+    failed.error = prefix + e.what();
+    return failed;
+  }
+  auto reference = referenceFor(program, options, failed.error);
+  if (!failed.error.empty()) {
+    failed.error = prefix + failed.error;
+    return failed;
+  }
+  Outcome outcome = runRankThread(program, options, *transport,
+                                  reference ? &*reference : nullptr);
+  if (!outcome.exitedAt.empty()) {
+    // A crash leaves no message behind; peers and the launcher report it.
+    std::fflush(nullptr);
+    std::_Exit(70);
+  }
+  RunResult result = std::move(outcome.result);
+  result.error = outcome.failure;
+  result.ok = result.error.empty() && result.checkFailures.empty();
+  return result;
+}
+
+std::string summaryLine(const RunResult &result, int64_t steps) {
+  std::ostringstream out;
+  out << steps << (steps == 1 ? " step, " : " steps, ") << std::fixed
+      << std::setprecision(3) << result.secondsPerStep * 1e3
+      << " ms/step, peak live activations per rank [";
+  for (size_t r = 0; r < result.peakLive.size(); ++r)
+    out << (r ? ", " : "") << result.peakLive[r];
+  out << "]";
+  return out.str();
+}
+
+std::string checkLine(const RunResult &result) {
+  if (!result.checkFailures.empty())
+    return "check: FAILED (" + std::to_string(result.checkFailures.size()) +
+           " differences)";
+  return "check: ok: " + std::to_string(result.lossesCompared) +
+         " micro-batch losses bitwise equal to the sequential reference, "
+         "gradients of " +
+         std::to_string(result.stagesCompared) +
+         " stage copies within 1 - 2xy/(x^2+y^2) < " +
+         formatDouble(kGradientTolerance, 3) + " (worst " +
+         formatDouble(result.worstMismatch, 3) + ")" +
+         (result.mirrored ? ", mirrors identical after every step" : "");
+}
+
+} // namespace dualpipe::runtime
