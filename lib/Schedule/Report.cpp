@@ -60,6 +60,14 @@ std::string formatBytes(double bytes) {
   return buf;
 }
 
+namespace {
+/// formatBytes with the unit spelled out below 1 KiB, where it has none.
+std::string bytesPhrase(double bytes) {
+  std::string text = formatBytes(bytes);
+  return text.find(' ') == std::string::npos ? text + " bytes" : text;
+}
+} // namespace
+
 std::string renderTable(const std::vector<std::string> &header,
                         const std::vector<std::vector<std::string>> &rows,
                         const std::vector<size_t> &leftAligned) {
@@ -105,7 +113,7 @@ std::string renderReportText(const SimResult &result,
          formatPercent(result.bubbleRatio) + ", max bubble " +
          formatQuantity(result.maxBubble) + ", peak activations " +
          std::to_string(maxPeakActivations(result)) + " (" +
-         formatBytes(maxPeakActivationBytes(result)) + ")\n";
+         bytesPhrase(maxPeakActivationBytes(result)) + ")\n";
   if (!options.perRank)
     return out;
   std::vector<std::vector<std::string>> rows;

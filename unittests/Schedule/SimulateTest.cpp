@@ -596,7 +596,7 @@ TEST(Report, TextTable) {
   EXPECT_EQ(text, "1f1b: 2 ranks, 2 stages, 1 micro-batches (standard "
                   "placement)\n"
                   "makespan 6, bubble ratio 50.00%, max bubble 3, peak "
-                  "activations 1 (1)\n"
+                  "activations 1 (1 bytes)\n"
                   "rank  busy  idle    util  peak act  peak act bytes  param "
                   "bytes\n"
                   "0        3     3  50.00%         1               1        "
