@@ -24,7 +24,9 @@ step "3. Simulated report (costs from the spec)"
 "$BIN/dualpipe-translate" --pipe-to-report "$OUT/mlp.lowered.mlir"
 
 step "4. Planner: every schedule kind for 8 ranks x 20 micro-batches"
-"$BIN/dualpipe-plan" --ranks 8 --microbatches 20 --cost f=1,b=2,w=1,fb=2.5
+# The spec's costs per rank's chunk of the model (2 of the 16 layers), with an
+# overlapped F&B pair taking 5 of the 6 units F+B would.
+"$BIN/dualpipe-plan" --ranks 8 --microbatches 20 --cost f=2,b=4,w=2,fb=5
 
 step "5. Timeline"
 "$BIN/dualpipe-translate" --pipe-to-svg "$OUT/mlp.lowered.mlir" -o "$OUT/mlp.svg"
@@ -33,4 +35,9 @@ echo "wrote $OUT/mlp.svg and $OUT/mlp.trace.json (open in https://ui.perfetto.de
 
 step "6. Train 20 steps on the threads backend, checked against a sequential run"
 "$BIN/dualpipe-translate" --pipe-to-program "$OUT/mlp.lowered.mlir" -o "$OUT/mlp.program.json"
-"$BIN/dualpipe-run" "$OUT/mlp.program.json" --steps 20 --check
+"$BIN/dualpipe-run" "$OUT/mlp.program.json" --steps 20 --check |
+  tee "$OUT/train.log"
+awk '/^step [0-9]+: loss/ { loss[++n] = $4 }
+     END { if (n < 2 || !(loss[n] < loss[1])) { print "the loss did not fall"; exit 1 }
+           printf "loss fell from %s to %s over %d steps\n", loss[1], loss[n], n }' \
+  "$OUT/train.log"
