@@ -30,3 +30,10 @@ llvm_config.add_tool_substitutions(
 
 if shutil.which("chromium"):
     config.available_features.add("chromium")
+
+# Debian's python3-torch serves /usr/bin/python3, which may not be the python3
+# on PATH; tests that save TorchScript modules need it.
+system_python = "/usr/bin/python3"
+if os.path.isdir("/usr/lib/python3/dist-packages/torch") and os.path.exists(system_python):
+    config.available_features.add("python-torch")
+    config.substitutions.append(("%torch_python", system_python))
