@@ -387,10 +387,21 @@ struct RankExecutor::Impl {
     }
     task.output = torch::Tensor();
     task.finished = true;
-    int64_t live = 0;
-    for (const auto &entry : stages)
-      live += entry.second->liveActivations();
-    result.peakLive = std::max(result.peakLive, live);
+  }
+
+  /// Counts retained graphs in program order rather than sampling the
+  /// stages, which would race with the two threads of an overlap. A forward
+  /// retains a graph; a full backward or a backward_weight releases it. An
+  /// overlap counts its forward before its backward, as the simulator does.
+  void countGraphs(const std::vector<const ComputeOp *> &ops) {
+    for (bool forwards : {true, false})
+      for (const ComputeOp *op : ops)
+        if ((op->kind == OpKind::F) == forwards) {
+          if (op->kind == OpKind::F)
+            result.peakLive = std::max(result.peakLive, ++heldGraphs);
+          else if (op->kind == OpKind::B || op->kind == OpKind::W)
+            --heldGraphs;
+        }
   }
 
   void recordCompute(const Task &first, const Task *second) {
@@ -415,6 +426,7 @@ struct RankExecutor::Impl {
   }
 
   void compute(const Instr &instr, const InstrRef &ref, bool fault) {
+    countGraphs({&instr.op});
     Task task = prepare(instr, ref, fault);
     run(task);
     finish(task);
@@ -431,10 +443,13 @@ struct RankExecutor::Impl {
         if (task.running.valid())
           task.running.wait();
     };
+    std::vector<const ComputeOp *> ops;
+    for (const Instr &inner : instr.body)
+      if (inner.kind == InstrKind::Compute)
+        ops.push_back(&inner.op);
+    countGraphs(ops);
     try {
-      size_t computes = 0;
-      for (const Instr &inner : instr.body)
-        computes += inner.kind == InstrKind::Compute;
+      size_t computes = ops.size();
       for (size_t j = 0; j < instr.body.size(); ++j) {
         const Instr &inner = instr.body[j];
         InstrRef innerRef{rank, {ref.path[0], static_cast<int64_t>(j)}};
@@ -587,6 +602,7 @@ struct RankExecutor::Impl {
   StepResult runStep(int64_t stepIndex) {
     step = stepIndex;
     result = StepResult();
+    heldGraphs = 0;
     ready.clear();
     pending.clear();
     for (auto &entry : stages)
@@ -673,6 +689,7 @@ struct RankExecutor::Impl {
   std::map<MsgKey, Ready> ready;
   std::map<int64_t, Pending> pending;
   StepResult result;
+  int64_t heldGraphs = 0;
 };
 
 RankExecutor::RankExecutor(const LoadedProgram &program, int64_t rank,
