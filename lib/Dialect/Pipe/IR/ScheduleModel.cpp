@@ -211,12 +211,17 @@ struct ProgramWriter {
   const OriginTable &origins;
   OpBuilder builder;
   llvm::DenseMap<int64_t, Value> tokens;
-  llvm::DenseSet<Operation *> placed;
+  /// By origin: the op was reused. Created ops have no origin.
+  std::vector<bool> reused;
+  /// Every block written, with the number of ops placed in it. place()
+  /// appends, so a block ends with its placed ops; the ops before them are
+  /// obsolete (a hash set of placed ops costs more than the rest).
+  std::vector<std::pair<Block *, size_t>> written;
 
   /// The op behind `instr` if it can be reused as is.
   Operation *reusable(const Instr &instr) {
     Operation *op = origins.lookup(instr.origin);
-    if (!op || placed.contains(op))
+    if (!op || reused[instr.origin])
       return nullptr;
     switch (instr.kind) {
     case InstrKind::Compute: {
@@ -225,18 +230,19 @@ struct ProgramWriter {
     }
     case InstrKind::Send: {
       auto send = dyn_cast<SendOp>(op);
-      bool sameShape = send && keyOf(send.getKind(), send.getStage(),
-                                     send.getMb()) == instr.key &&
-                       static_cast<int64_t>(send.getPeer()) == instr.peer &&
-                       static_cast<bool>(send.getToken()) == (instr.token >= 0);
+      bool sameShape =
+          send &&
+          keyOf(send.getKind(), send.getStage(), send.getMb()) == instr.key &&
+          static_cast<int64_t>(send.getPeer()) == instr.peer &&
+          static_cast<bool>(send.getToken()) == (instr.token >= 0);
       return sameShape ? op : nullptr;
     }
     case InstrKind::Recv: {
       auto recv = dyn_cast<RecvOp>(op);
-      bool same = recv &&
-                  keyOf(recv.getKind(), recv.getStage(), recv.getMb()) ==
-                      instr.key &&
-                  static_cast<int64_t>(recv.getPeer()) == instr.peer;
+      bool same =
+          recv &&
+          keyOf(recv.getKind(), recv.getStage(), recv.getMb()) == instr.key &&
+          static_cast<int64_t>(recv.getPeer()) == instr.peer;
       return same ? op : nullptr;
     }
     case InstrKind::Wait:
@@ -259,11 +265,11 @@ struct ProgramWriter {
     case InstrKind::Compute:
       return createComputeOp(builder, loc, instr.op);
     case InstrKind::Send: {
-      Type tokenType = instr.token >= 0 ? Type(TokenType::get(context)) : Type();
-      return SendOp::create(builder, loc, tokenType, kindAttr(),
-                            builder.getI64IntegerAttr(stage),
-                            builder.getI64IntegerAttr(mb),
-                            builder.getI64IntegerAttr(peer));
+      Type tokenType =
+          instr.token >= 0 ? Type(TokenType::get(context)) : Type();
+      return SendOp::create(
+          builder, loc, tokenType, kindAttr(), builder.getI64IntegerAttr(stage),
+          builder.getI64IntegerAttr(mb), builder.getI64IntegerAttr(peer));
     }
     case InstrKind::Recv:
       return RecvOp::create(builder, loc, TokenType::get(context), kindAttr(),
@@ -286,11 +292,11 @@ struct ProgramWriter {
       Operation *op = reusable(instr);
       if (op) {
         op->moveBefore(&block, block.end());
+        reused[instr.origin] = true;
       } else {
         builder.setInsertionPointToEnd(&block);
         op = create(instr, loc);
       }
-      placed.insert(op);
       if (instr.kind == InstrKind::Wait && instr.token >= 0)
         op->setOperand(0, tokens.lookup(instr.token));
       if ((instr.kind == InstrKind::Recv || instr.kind == InstrKind::Send) &&
@@ -299,6 +305,26 @@ struct ProgramWriter {
       if (instr.kind == InstrKind::Overlap)
         place(cast<OverlapOp>(op).getBody().front(), instr.body, op->getLoc());
     }
+    written.emplace_back(&block, instrs.size());
+  }
+
+  /// Erases the ops of written blocks that were not placed. Reused ops were
+  /// all moved out of obsolete ones before.
+  void eraseObsolete() {
+    SmallVector<Operation *> obsolete;
+    for (auto [block, placedCount] : written) {
+      size_t count = block->getOperations().size() - placedCount;
+      for (Operation &op :
+           llvm::make_range(block->begin(), std::next(block->begin(), count)))
+        obsolete.push_back(&op);
+    }
+    // An obsolete wait may still use an obsolete token: cut references first.
+    for (Operation *op : obsolete)
+      op->dropAllReferences();
+    for (Operation *op : obsolete) {
+      op->dropAllUses();
+      op->erase();
+    }
   }
 };
 } // namespace
@@ -306,7 +332,11 @@ struct ProgramWriter {
 void dualpipe::pipe::writeProgram(ScheduleOp schedule,
                                   const dualpipe::Program &program,
                                   const OriginTable &origins) {
-  ProgramWriter writer{origins, OpBuilder(schedule.getContext()), {}, {}};
+  ProgramWriter writer{origins,
+                       OpBuilder(schedule.getContext()),
+                       {},
+                       std::vector<bool>(origins.ops.size(), false),
+                       {}};
   std::vector<RankOp> ranks = rankOpsById(schedule);
   Block &scheduleBlock = schedule.getBody().front();
   for (auto [id, instrs] : llvm::enumerate(program.ranks)) {
@@ -319,27 +349,16 @@ void dualpipe::pipe::writeProgram(ScheduleOp schedule,
     }
     writer.place(rank.getBody().front(), instrs, rank.getLoc());
   }
-  // Whatever was not placed is obsolete; placed ops were all moved out of
-  // obsolete regions, so erasing an obsolete op erases only obsolete ops.
-  SmallVector<Operation *> obsolete;
-  schedule.getBody().walk<WalkOrder::PreOrder>([&](Operation *op) {
-    if (isa<RankOp>(op) || writer.placed.contains(op))
-      return WalkResult::advance();
-    obsolete.push_back(op);
-    return WalkResult::skip();
-  });
-  // An obsolete wait may still use an obsolete token: cut references first.
-  for (Operation *op : obsolete)
-    op->walk([](Operation *nested) { nested->dropAllReferences(); });
-  for (Operation *op : obsolete) {
-    op->dropAllUses();
-    op->erase();
-  }
+  // Ranks the program does not have keep nothing.
+  for (size_t id = program.ranks.size(); id < ranks.size(); ++id)
+    if (ranks[id])
+      writer.written.emplace_back(&ranks[id].getBody().front(), 0);
+  writer.eraseObsolete();
 }
 
-LogicalResult dualpipe::pipe::emitFindings(
-    ArrayRef<dualpipe::Finding> findings, const OriginTable &origins,
-    Operation *fallback) {
+LogicalResult dualpipe::pipe::emitFindings(ArrayRef<dualpipe::Finding> findings,
+                                           const OriginTable &origins,
+                                           Operation *fallback) {
   // Findings about something absent (a missing op) name a rank: report them
   // at that rank's program.
   auto rankOp = [&](int64_t rank) -> Operation * {
