@@ -10,6 +10,8 @@
 // ZERO: error: ranks must be positive, got 0
 // NEGATIVE: error: microbatches must be positive, got -3
 // MISSING: error: missing microbatches: give it as an option or on the pipeline
+// RUN: echo | not dualpipe-opt - --pipe-generate-schedule="kind=1f1b ranks=4 microbatches=8 virtual-stages=2" 2>&1 | FileCheck %s --check-prefix=VIRTUAL
+// VIRTUAL: error: virtual-stages=2 applies to interleaved-1f1b only, not to 1f1b
 
 // expected-error @+1 {{dualpipe requires an even number of ranks, got 3}}
 pipe.pipeline @odd_ranks ranks(3) microbatches(12) schedule(dualpipe)

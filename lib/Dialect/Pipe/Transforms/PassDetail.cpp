@@ -33,13 +33,14 @@ FailureOr<ScheduleShape> dualpipe::pipe::resolveScheduleShape(
   auto pick = [&](std::optional<int64_t> option, std::optional<uint64_t> attr,
                   StringRef name) -> FailureOr<int64_t> {
     if (option && *option <= 0)
-      return mlir::emitError(where->getLoc()) << name << " must be positive, got " << *option;
+      return mlir::emitError(where->getLoc())
+             << name << " must be positive, got " << *option;
     if (option)
       return *option;
     if (attr)
       return static_cast<int64_t>(*attr);
-    return mlir::emitError(where->getLoc()) << "missing " << name
-                              << ": give it as an option or on the pipeline";
+    return mlir::emitError(where->getLoc())
+           << "missing " << name << ": give it as an option or on the pipeline";
   };
   auto attrOf = [&](auto getter) -> std::optional<uint64_t> {
     if (!pipeline)
@@ -58,11 +59,19 @@ FailureOr<ScheduleShape> dualpipe::pipe::resolveScheduleShape(
   shape.ranks = *ranks;
   shape.microbatches = *microbatches;
   if (virtualStagesOption && *virtualStagesOption <= 0)
-    return mlir::emitError(where->getLoc()) << "virtual-stages must be positive, got "
-                              << *virtualStagesOption;
+    return mlir::emitError(where->getLoc())
+           << "virtual-stages must be positive, got " << *virtualStagesOption;
+  bool interleaved = shape.kind == dualpipe::ScheduleKind::Interleaved1F1B;
+  if (virtualStagesOption && *virtualStagesOption != 1 && !interleaved)
+    return mlir::emitError(where->getLoc())
+           << "virtual-stages=" << *virtualStagesOption
+           << " applies to interleaved-1f1b only, not to "
+           << dualpipe::toString(shape.kind);
   if (virtualStagesOption)
     shape.virtualStages = *virtualStagesOption;
-  else if (pipeline && pipeline.getVirtualStages())
+  // The pipeline's virtual stages belong to its own kind; a kind given as an
+  // option that is not interleaved does not inherit them.
+  else if (pipeline && pipeline.getVirtualStages() && interleaved)
     shape.virtualStages = static_cast<int64_t>(*pipeline.getVirtualStages());
   return shape;
 }
