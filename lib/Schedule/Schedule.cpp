@@ -35,9 +35,9 @@ constexpr std::array<std::pair<PlacementKind, std::string_view>, 4>
     }};
 
 template <typename Enum, size_t N>
-std::string_view nameOf(const std::array<std::pair<Enum, std::string_view>, N>
-                            &table,
-                        Enum value) {
+std::string_view
+nameOf(const std::array<std::pair<Enum, std::string_view>, N> &table,
+       Enum value) {
   for (const auto &[candidate, name] : table)
     if (candidate == value)
       return name;
@@ -208,6 +208,11 @@ std::string Placement::checkSizes() const {
     if (stages != ranks)
       return name + " placement requires stages == ranks (" +
              std::to_string(ranks) + "), got " + std::to_string(stages);
+    // With an odd count the middle rank would hold both directions' copy of
+    // one stage in a single copy, and mirror reduction would double it.
+    if (ranks % 2 != 0)
+      return name + " placement requires an even number of ranks, got " +
+             std::to_string(ranks);
     // The two directions split the micro-batches in halves.
     if (microbatches % 2 != 0)
       return name + " placement requires an even number of microbatches, got " +

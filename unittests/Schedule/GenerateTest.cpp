@@ -436,23 +436,25 @@ TEST(GenerateExact, InterleavedWithOneChunkIsOneFOneB) {
     for (int64_t n = 1; n <= 20; ++n) {
       Schedule interleaved =
           generateOrFail(makeOptions(ScheduleKind::Interleaved1F1B, p, n, 1));
-      Schedule oneFOneB = generateOrFail(makeOptions(ScheduleKind::OneFOneB, p, n));
+      Schedule oneFOneB =
+          generateOrFail(makeOptions(ScheduleKind::OneFOneB, p, n));
       EXPECT_EQ(interleaved.kind, ScheduleKind::Interleaved1F1B);
       EXPECT_EQ(exportTorchCsv(interleaved), exportTorchCsv(oneFOneB));
     }
 }
 
 TEST(GenerateExact, DualPipe4x8) {
-  EXPECT_EQ(csv(makeOptions(ScheduleKind::DualPipe, 4, 8)),
-            "0F0,0F1,0F2,3F4,3I4,3W4,3F5,(0F3;3B5)OVERLAP_F_B,"
-            "(3F6;0B0)OVERLAP_F_B,3B6,(3F7;0B1)OVERLAP_F_B,3B7,0I2,0W2,0I3,0W3\n"
-            "1F0,2F4,1F1,2F5,1F2,2B4,(2F6;1B0)OVERLAP_F_B,(1F3;2B5)OVERLAP_F_B,"
-            "(2F7;1B1)OVERLAP_F_B,2B6,1B2,2I7,1I3,2W7,1W3\n"
-            "1F4,2F0,1F5,2F1,1F6,2B0,(2F2;1B4)OVERLAP_F_B,(1F7;2B1)OVERLAP_F_B,"
-            "(2F3;1B5)OVERLAP_F_B,2B2,1B6,2I3,1I7,2W3,1W7\n"
-            "0F4,0F5,0F6,3F0,3I0,3W0,3F1,(0F7;3B1)OVERLAP_F_B,"
-            "(3F2;0B4)OVERLAP_F_B,3B2,(3F3;0B5)OVERLAP_F_B,3B3,0I6,0W6,0I7,0W7"
-            "\n");
+  EXPECT_EQ(
+      csv(makeOptions(ScheduleKind::DualPipe, 4, 8)),
+      "0F0,0F1,0F2,3F4,3I4,3W4,3F5,(0F3;3B5)OVERLAP_F_B,"
+      "(3F6;0B0)OVERLAP_F_B,3B6,(3F7;0B1)OVERLAP_F_B,3B7,0I2,0W2,0I3,0W3\n"
+      "1F0,2F4,1F1,2F5,1F2,2B4,(2F6;1B0)OVERLAP_F_B,(1F3;2B5)OVERLAP_F_B,"
+      "(2F7;1B1)OVERLAP_F_B,2B6,1B2,2I7,1I3,2W7,1W3\n"
+      "1F4,2F0,1F5,2F1,1F6,2B0,(2F2;1B4)OVERLAP_F_B,(1F7;2B1)OVERLAP_F_B,"
+      "(2F3;1B5)OVERLAP_F_B,2B2,1B6,2I3,1I7,2W3,1W7\n"
+      "0F4,0F5,0F6,3F0,3I0,3W0,3F1,(0F7;3B1)OVERLAP_F_B,"
+      "(3F2;0B4)OVERLAP_F_B,3B2,(3F3;0B5)OVERLAP_F_B,3B3,0I6,0W6,0I7,0W7"
+      "\n");
 }
 
 TEST(GenerateExact, DualPipe4x8NoOverlap) {
@@ -543,8 +545,7 @@ TEST(GenerateErrors, HugeSizesDoNotOverflow) {
 
 TEST(GenerateErrors, SuccessClearsTheError) {
   std::string error = "stale";
-  EXPECT_TRUE(
-      generateSchedule(makeOptions(ScheduleKind::GPipe, 2, 2), error));
+  EXPECT_TRUE(generateSchedule(makeOptions(ScheduleKind::GPipe, 2, 2), error));
   EXPECT_EQ(error, "");
 }
 
@@ -624,6 +625,8 @@ TEST(ScheduleModel, CheckSizesExplainsInconsistency) {
             "v placement requires stages == 2 * ranks (8), got 6");
   EXPECT_EQ((Placement{PlacementKind::Dual, 4, 4, 5}.checkSizes()),
             "dual placement requires an even number of microbatches, got 5");
+  EXPECT_EQ((Placement{PlacementKind::Dual, 3, 3, 4}.checkSizes()),
+            "dual placement requires an even number of ranks, got 3");
   EXPECT_EQ((Placement{PlacementKind::Dual, 0, 4, 4}.checkSizes()),
             "ranks must be positive, got 0");
   EXPECT_EQ((Placement{PlacementKind::V, 4, 8, 0}.checkSizes()),
