@@ -2,8 +2,9 @@
 //
 // Rendezvous follows torchrun: rank 0 hosts a TCPStore at MASTER_ADDR:
 // MASTER_PORT, every rank joins it and ProcessGroupGloo builds its full mesh
-// on the loopback interface. Messages use Gloo's tagged send/recv with the
-// message's wire tag; the store carries the small report gathers.
+// (on loopback for a local master, see glooDevice). Messages use Gloo's tagged
+// send/recv with the message's wire tag; the store carries the small report
+// gathers.
 //
 // A failing process is not aborted remotely: it exits, its sockets close and
 // Gloo fails every peer operation that waits on it; anything else is bounded
@@ -53,6 +54,20 @@ private:
   bool recv_;
 };
 
+/// The interface the mesh uses, as torch.distributed picks it:
+/// GLOO_SOCKET_IFNAME when set, loopback when the master is local (one host,
+/// no dependence on the host name resolving), else the address that the host
+/// name resolves to.
+std::shared_ptr<::gloo::transport::Device>
+glooDevice(const GlooOptions &options) {
+  if (const char *name = std::getenv("GLOO_SOCKET_IFNAME"); name && *name)
+    return c10d::ProcessGroupGloo::createDeviceForInterface(name);
+  const std::string &master = options.masterAddr;
+  if (master == "127.0.0.1" || master == "localhost" || master == "::1")
+    return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
+  return c10d::ProcessGroupGloo::createDefaultDevice();
+}
+
 class GlooTransport : public Transport {
 public:
   explicit GlooTransport(const GlooOptions &options) : options_(options) {
@@ -65,8 +80,7 @@ public:
         c10::make_intrusive<c10d::TCPStore>(options.masterAddr, storeOptions);
     auto groupOptions =
         c10d::ProcessGroupGloo::Options::create(atLeastOneMs(options.timeout));
-    groupOptions->devices.push_back(
-        c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
+    groupOptions->devices.push_back(glooDevice(options));
     group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(
         store_, static_cast<int>(options.rank),
         static_cast<int>(options.worldSize), groupOptions);

@@ -270,6 +270,12 @@ int main(int argc, char **argv) {
     printErrors(error);
     return kExitUsage;
   }
+  if (gloo->worldSize != program->placement().ranks) {
+    printErrors("WORLD_SIZE is " + std::to_string(gloo->worldSize) +
+                " but the program has " +
+                std::to_string(program->placement().ranks) + " ranks");
+    return kExitUsage;
+  }
   gloo->timeout = cli.run.timeout;
   if (gloo->rank == 0)
     std::cout << header(*program, "gloo") << std::endl;
