@@ -24,15 +24,6 @@ inline runtime::LoadedProgram loadTestProgram(const TestSchedule &schedule,
   return loaded ? std::move(*loaded) : runtime::LoadedProgram();
 }
 
-inline TestSchedule schedule(ScheduleKind kind, int64_t ranks,
-                             int64_t microbatches) {
-  TestSchedule s;
-  s.kind = kind;
-  s.ranks = ranks;
-  s.microbatches = microbatches;
-  return s;
-}
-
 } // namespace dualpipe::testing
 
 #endif // DUALPIPE_RUNTIME_TESTS_RUNTIMETESTUTIL_H

@@ -46,6 +46,15 @@ struct TestSchedule {
   CommPolicy policy = CommPolicy::Eager;
 };
 
+inline TestSchedule schedule(ScheduleKind kind, int64_t ranks,
+                             int64_t microbatches) {
+  TestSchedule s;
+  s.kind = kind;
+  s.ranks = ranks;
+  s.microbatches = microbatches;
+  return s;
+}
+
 /// generateSchedule -> insertComm -> fuseOverlap -> scheduleComm ->
 /// programToJson. Returns nullopt and sets `error` if a step fails.
 std::optional<nlohmann::json> buildProgramJson(const TestSchedule &schedule,
