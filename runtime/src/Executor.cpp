@@ -3,6 +3,8 @@
 #include "dualpipe/Runtime/Executor.h"
 #include "dualpipe/Runtime/Reference.h"
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -138,9 +140,15 @@ std::string keyText(const MsgKey &key) {
 }
 
 /// The second lane of overlapped pairs: one long-lived thread, so an
-/// overlap costs a queue hand-off rather than a thread start.
+/// overlap costs a queue hand-off rather than a thread start. Both sides spin
+/// briefly before they sleep (the lane waiting for work, the rank waiting for
+/// the lane's half): overlaps come in runs, and on a virtual machine a futex
+/// wake-up costs several times the spin.
 class Lane {
 public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::chrono::microseconds kSpin{50};
+
   Lane() : thread_([this] { loop(); }) {}
   ~Lane() {
     {
@@ -150,20 +158,44 @@ public:
     ready_.notify_one();
     thread_.join();
   }
-  std::future<void> submit(std::function<void()> fn) {
-    std::packaged_task<void()> task(std::move(fn));
+  /// Queues `fn`; `ticket` receives the number to pass to awaitBriefly.
+  std::future<void> submit(std::function<void()> fn, uint64_t &ticket) {
+    std::packaged_task<void()> task([this, fn = std::move(fn)] {
+      try {
+        fn();
+      } catch (...) {
+        completed_.fetch_add(1, std::memory_order_release);
+        throw;
+      }
+      completed_.fetch_add(1, std::memory_order_release);
+    });
     std::future<void> done = task.get_future();
     {
       std::lock_guard<std::mutex> lock(mutex_);
       queue_.push_back(std::move(task));
+      queued_.store(true, std::memory_order_release);
     }
     ready_.notify_one();
+    ticket = ++submitted_;
     return done;
+  }
+  /// Spins until the task with `ticket` has run or the spin time is over;
+  /// the caller then blocks on the task's future as usual.
+  void awaitBriefly(uint64_t ticket) const {
+    spinUntil(
+        [&] { return completed_.load(std::memory_order_acquire) >= ticket; });
   }
 
 private:
+  template <typename Done> static void spinUntil(Done done) {
+    auto until = Clock::now() + kSpin;
+    while (!done() && Clock::now() < until)
+      std::this_thread::yield();
+  }
+
   void loop() {
     for (;;) {
+      spinUntil([&] { return queued_.load(std::memory_order_acquire); });
       std::packaged_task<void()> task;
       {
         std::unique_lock<std::mutex> lock(mutex_);
@@ -172,6 +204,7 @@ private:
           return;
         task = std::move(queue_.front());
         queue_.pop_front();
+        queued_.store(!queue_.empty(), std::memory_order_release);
       }
       task();
     }
@@ -180,6 +213,9 @@ private:
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<std::packaged_task<void()>> queue_;
+  std::atomic<bool> queued_{false};
+  std::atomic<uint64_t> completed_{0};
+  uint64_t submitted_ = 0; // the submitting thread's count
   bool stop_ = false;
   std::thread thread_;
 };
@@ -214,6 +250,7 @@ struct RankExecutor::Impl {
     bool finished = false;
     double startUs = 0, endUs = 0;
     std::future<void> running;
+    uint64_t laneTicket = 0;
   };
 
   Impl(const LoadedProgram &program, int64_t rank, Transport &transport,
@@ -464,7 +501,8 @@ struct RankExecutor::Impl {
         });
         Task &task = tasks.back();
         if (tasks.size() < computes)
-          task.running = lane->submit([this, &task] { run(task); });
+          task.running =
+              lane->submit([this, &task] { run(task); }, task.laneTicket);
         else
           guarded(innerRef, inner, [&] { run(task); });
       }
@@ -481,8 +519,10 @@ struct RankExecutor::Impl {
   }
 
   void join(Task &task) {
-    if (task.running.valid())
+    if (task.running.valid()) {
+      lane->awaitBriefly(task.laneTicket);
       guarded(task.ref, *task.instr, [&] { task.running.get(); });
+    }
     if (!task.finished)
       finish(task);
   }

@@ -9,11 +9,13 @@
 
 #include "dualpipe/Runtime/Transport.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <thread>
 #include <tuple>
 
 namespace dualpipe::runtime {
@@ -23,8 +25,15 @@ namespace {
 /// One side of a message.
 struct Op {
   torch::Tensor tensor; // a send's payload; a receive's result once matched
-  bool done = false;
+  /// Set under the hub's mutex after `tensor`; read without it by waiters
+  /// that spin before they sleep.
+  std::atomic<bool> done{false};
 };
+
+/// How long a waiter spins before it sleeps on the hub's condition: most
+/// messages of a running pipeline arrive within it, and a sleeping waiter
+/// costs a futex wake-up (tens of microseconds on a virtual machine).
+constexpr std::chrono::microseconds kSpin{50};
 
 struct Channel {
   std::deque<std::shared_ptr<Op>> sends; // issued, no receive posted yet
@@ -72,11 +81,15 @@ public:
                 std::shared_ptr<Op> op, bool isSend)
       : state_(std::move(state)), op_(std::move(op)), send_(isSend) {}
   torch::Tensor wait(std::chrono::milliseconds timeout) override {
+    auto until = std::chrono::steady_clock::now() + kSpin;
+    while (!op_->done.load(std::memory_order_acquire) &&
+           std::chrono::steady_clock::now() < until)
+      std::this_thread::yield();
     std::unique_lock<std::mutex> lock(state_->mutex);
     state_->waitFor(lock, timeout,
                     send_ ? "no matching recv was posted"
                           : "no matching send arrived",
-                    [&] { return op_->done; });
+                    [&] { return op_->done.load(); });
     return std::move(op_->tensor);
   }
 
@@ -106,7 +119,8 @@ public:
       } else {
         Op &recv = *channel.recvs.front();
         recv.tensor = tensor;
-        recv.done = op->done = true;
+        recv.done.store(true, std::memory_order_release);
+        op->done.store(true, std::memory_order_release);
         channel.recvs.pop_front();
       }
     }
@@ -126,7 +140,8 @@ public:
       } else {
         Op &send = *channel.sends.front();
         op->tensor = std::move(send.tensor);
-        op->done = send.done = true;
+        op->done.store(true, std::memory_order_release);
+        send.done.store(true, std::memory_order_release);
         channel.sends.pop_front();
       }
     }
