@@ -141,6 +141,9 @@ CliOptions parseArgs(int argc, char **argv) {
     if (!cli.tracePath.empty() || cli.run.fault)
       usageError("--trace and --inject-fault take a single program file");
   }
+  // Fail before training, not after it, when the trace cannot be written.
+  if (!cli.tracePath.empty() && !std::ofstream(cli.tracePath, std::ios::app))
+    usageError("cannot write the trace to " + cli.tracePath);
   cli.run.timeout = std::chrono::milliseconds(
       static_cast<int64_t>(std::ceil(cli.timeoutSeconds * 1000)));
   return cli;
