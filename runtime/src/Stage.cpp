@@ -44,6 +44,7 @@ StageWorker::StageWorker(const StageSpec &spec, const LoadedProgram &program)
       microbatches_(program.placement().microbatches), config_(program.config),
       data_(program.config) {
   at::Generator gen = seededGenerator({config_.seed, uint64_t(stage_)});
+  layerParams_.push_back(0);
   for (size_t l = 0; l < spec.layers.size(); ++l) {
     std::string path = "model.stages[" + std::to_string(stage_) + "].layers[" +
                        std::to_string(l) + "]";
@@ -51,6 +52,7 @@ StageWorker::StageWorker(const StageSpec &spec, const LoadedProgram &program)
         makeLayer(spec.layers[l], config_, program.baseDir, path, gen));
     for (const torch::Tensor &p : layers_.back()->parameters())
       params_.push_back(p);
+    layerParams_.push_back(params_.size());
   }
   if (params_.empty())
     return;
@@ -88,12 +90,18 @@ torch::Tensor StageWorker::forward(int64_t mb, const torch::Tensor &input) {
   // of their own at the received activation.
   torch::Tensor x = stage_ == 0 ? input : input.detach().requires_grad_();
   torch::Tensor out = x;
-  for (auto &layer : layers_)
+  std::vector<torch::Tensor> layerOutputs;
+  layerOutputs.reserve(layers_.size());
+  for (auto &layer : layers_) {
     out = layer->forward(out);
+    layerOutputs.push_back(out);
+  }
   if (last_)
     out = lossOf(mb, out);
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!contexts_.emplace(mb, Context{x, out, {}, false}).second)
+  if (!contexts_
+           .emplace(mb, Context{x, out, std::move(layerOutputs), {}, false})
+           .second)
     throw std::runtime_error("micro-batch " + std::to_string(mb) +
                              " is already in flight on this stage");
   return out.detach();
@@ -171,19 +179,43 @@ torch::Tensor StageWorker::backwardInput(int64_t mb,
     throw std::runtime_error("micro-batch " + std::to_string(mb) +
                              " already ran backward_input");
   torch::Tensor seed = seedGradient(ctx, gradOutput);
+  // One pass computes the input gradient and, on the way, the gradient of
+  // every parameterised layer's output, from which backward_weight needs
+  // only each layer's own backward. (The output of a last layer that is the
+  // stage output has the seed as its gradient.)
+  std::vector<torch::Tensor> layerOutputGrads(layers_.size());
+  std::vector<torch::Tensor> wanted;
+  std::vector<size_t> wantedLayers;
+  if (stage_ > 0)
+    wanted.push_back(ctx.input);
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const torch::Tensor &out = ctx.layerOutputs[l];
+    if (layerParams_[l] == layerParams_[l + 1] || !out.requires_grad())
+      continue;
+    if (!last_ && l + 1 == layers_.size()) {
+      layerOutputGrads[l] = seed;
+      continue;
+    }
+    wanted.push_back(out);
+    wantedLayers.push_back(l);
+  }
   torch::Tensor inputGrad;
-  if (stage_ > 0 && ctx.output.requires_grad()) {
-    auto grads = torch::autograd::grad({ctx.output}, {ctx.input}, {seed},
+  if (!wanted.empty() && ctx.output.requires_grad()) {
+    auto grads = torch::autograd::grad({ctx.output}, wanted, {seed},
                                        /*retain_graph=*/true,
                                        /*create_graph=*/false,
                                        /*allow_unused=*/true);
-    inputGrad = grads[0];
+    size_t next = 0;
+    if (stage_ > 0)
+      inputGrad = grads[next++];
+    for (size_t l : wantedLayers)
+      layerOutputGrads[l] = grads[next++];
   }
   if (stage_ > 0 && !inputGrad.defined())
     inputGrad = torch::zeros_like(ctx.input);
   std::lock_guard<std::mutex> lock(mutex_);
   Context &stored = contexts_.at(mb);
-  stored.gradOutput = seed;
+  stored.layerOutputGrads = std::move(layerOutputGrads);
   stored.inputDone = true;
   return inputGrad;
 }
@@ -195,10 +227,23 @@ void StageWorker::backwardWeight(int64_t mb) {
                              " has no backward_input before backward_weight");
   if (params_.empty() || !ctx.output.requires_grad())
     return;
-  auto grads = torch::autograd::grad({ctx.output}, params_, {ctx.gradOutput},
-                                     /*retain_graph=*/false,
-                                     /*create_graph=*/false,
-                                     /*allow_unused=*/true);
+  // Each layer's backward from its own output: the layers' graphs are
+  // disjoint, so none is traversed twice and each can be freed as it goes.
+  std::vector<torch::Tensor> grads(params_.size());
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const torch::Tensor &outGrad = ctx.layerOutputGrads[l];
+    if (!outGrad.defined())
+      continue;
+    std::vector<torch::Tensor> params(params_.begin() + layerParams_[l],
+                                      params_.begin() + layerParams_[l + 1]);
+    auto layerGrads =
+        torch::autograd::grad({ctx.layerOutputs[l]}, params, {outGrad},
+                              /*retain_graph=*/false,
+                              /*create_graph=*/false,
+                              /*allow_unused=*/true);
+    std::copy(layerGrads.begin(), layerGrads.end(),
+              grads.begin() + layerParams_[l]);
+  }
   accumulate(grads, 0);
 }
 

@@ -97,9 +97,14 @@ public:
 
 private:
   struct Context {
-    torch::Tensor input;      // requires grad unless this is stage 0
-    torch::Tensor output;     // the activation, or the loss on the last stage
-    torch::Tensor gradOutput; // set by backwardInput for backwardWeight
+    torch::Tensor input;  // requires grad unless this is stage 0
+    torch::Tensor output; // the activation, or the loss on the last stage
+    /// Every layer's output, so that backward_weight can start at each
+    /// parameterised layer instead of at the stage output.
+    std::vector<torch::Tensor> layerOutputs;
+    /// Set by backwardInput: the gradient of each parameterised layer's
+    /// output (undefined for the others).
+    std::vector<torch::Tensor> layerOutputGrads;
     bool inputDone = false;
   };
   Context takeContext(int64_t mb, bool keep);
@@ -115,6 +120,8 @@ private:
   DataSource data_;
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<torch::Tensor> params_;
+  /// Layer l's parameters are params_[layerParams_[l], layerParams_[l+1]).
+  std::vector<size_t> layerParams_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   mutable std::mutex mutex_; // guards contexts_
   std::map<int64_t, Context> contexts_;
