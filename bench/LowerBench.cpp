@@ -54,10 +54,9 @@ Program lowerOrDie(const Schedule &schedule, CommPolicy policy) {
 void reportPerOp(benchmark::State &state, int64_t ops) {
   state.counters["ops"] = static_cast<double>(ops);
   // Time per compute op, printed with its unit (e.g. 2.7us).
-  state.counters["time/op"] =
-      benchmark::Counter(static_cast<double>(ops),
-                         benchmark::Counter::kIsIterationInvariantRate |
-                             benchmark::Counter::kInvert);
+  state.counters["time/op"] = benchmark::Counter(
+      static_cast<double>(ops), benchmark::Counter::kIsIterationInvariantRate |
+                                    benchmark::Counter::kInvert);
 }
 
 ScheduleKind kindArg(const benchmark::State &state) {

@@ -157,9 +157,9 @@ void generateDualPipe(const GenerateOptions &options, Schedule &schedule) {
     Chunk direction0{r, 0};
     Chunk direction1{p - 1 - r, n / 2};
     bool secondHalf = r >= p / 2;
-    std::array<Chunk, 2> phases = secondHalf
-                                      ? std::array<Chunk, 2>{direction1, direction0}
-                                      : std::array<Chunk, 2>{direction0, direction1};
+    std::array<Chunk, 2> phases =
+        secondHalf ? std::array<Chunk, 2>{direction1, direction0}
+                   : std::array<Chunk, 2>{direction0, direction1};
     RankShape shape{p / 2, std::min(r, p - 1 - r), n / 2, false};
     shape.middle = shape.halfRank == shape.halfRanks - 1;
     ProgramBuilder out(schedule.ranks[r], options);

@@ -41,8 +41,8 @@ class ZBVRank {
 public:
   ZBVRank(ProgramBuilder &out, int64_t ranks, int64_t rank,
           int64_t microbatches)
-      : out(out), microbatches(microbatches),
-        stage{rank, 2 * ranks - 1 - rank} {}
+      : out(out),
+        microbatches(microbatches), stage{rank, 2 * ranks - 1 - rank} {}
 
   void forward(int chunk) { emit(OpKind::F, chunk, forwards[chunk]++); }
   void input(int chunk) { emit(OpKind::I, chunk, inputs[chunk]++); }

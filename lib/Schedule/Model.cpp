@@ -60,8 +60,8 @@ std::string checkLayout(const std::vector<int64_t> &layout, int64_t stages,
     total += layout[i];
   }
   if (total != layers)
-    return "layout sums to " + std::to_string(total) + " layers, the model has " +
-           std::to_string(layers);
+    return "layout sums to " + std::to_string(total) +
+           " layers, the model has " + std::to_string(layers);
   return "";
 }
 
@@ -230,8 +230,7 @@ std::optional<TensorSpec> messageSpec(const ModelSpec &model,
   }
   spec.shape.push_back(*hidden);
   if (auto it = config.find("dtype"); it != config.end()) {
-    if (!it->is_string() ||
-        (*it != "float32" && *it != "float64")) {
+    if (!it->is_string() || (*it != "float32" && *it != "float64")) {
       error = "model " + quoted(model.name) +
               " config: 'dtype' must be \"float32\" or \"float64\", got " +
               it->dump();

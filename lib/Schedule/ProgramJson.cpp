@@ -227,8 +227,7 @@ const json &field(const json &object, const std::string &path,
   return *it;
 }
 
-int64_t integerValue(const json &value, const std::string &path,
-                     int64_t min) {
+int64_t integerValue(const json &value, const std::string &path, int64_t min) {
   if (!value.is_number_integer())
     fail(path, "expected an integer, got " + value.dump());
   if (value.is_number_unsigned() &&
@@ -236,8 +235,8 @@ int64_t integerValue(const json &value, const std::string &path,
     fail(path, "integer out of range");
   int64_t v = value.get<int64_t>();
   if (v < min)
-    fail(path, "must be >= " + std::to_string(min) + ", got " +
-                   std::to_string(v));
+    fail(path,
+         "must be >= " + std::to_string(min) + ", got " + std::to_string(v));
   return v;
 }
 
@@ -353,8 +352,8 @@ void readPlacementTables(const json &root, const Placement &placement) {
     std::string path = index("placement", r);
     if (integerField(table[r], path, "rank", 0) != static_cast<int64_t>(r))
       fail(path + ".rank", "expected " + std::to_string(r));
-    auto stages = integerList(arrayField(table[r], path, "stages"),
-                              path + ".stages", 0);
+    auto stages =
+        integerList(arrayField(table[r], path, "stages"), path + ".stages", 0);
     auto expected = placement.stagesOn(static_cast<int64_t>(r));
     if (stages != expected)
       fail(path + ".stages", "does not match the " +
@@ -562,9 +561,8 @@ std::vector<std::vector<Instr>> readPrograms(const json &root,
     const json &instructions = arrayField(programs[r], path, "instructions");
     std::vector<Instr> list;
     for (size_t i = 0; i < instructions.size(); ++i)
-      list.push_back(readInstr(instructions[i],
-                               index(path + ".instructions", i), placement,
-                               false));
+      list.push_back(readInstr(
+          instructions[i], index(path + ".instructions", i), placement, false));
     ranks.push_back(std::move(list));
   }
   return ranks;
@@ -588,9 +586,9 @@ std::vector<FlatInstr> flatten(int64_t rank, const std::vector<Instr> &list) {
       continue;
     }
     for (size_t j = 0; j < list[i].body.size(); ++j)
-      flat.push_back({&list[i].body[j],
-                      InstrRef{rank, {static_cast<int64_t>(i),
-                                      static_cast<int64_t>(j)}}});
+      flat.push_back(
+          {&list[i].body[j],
+           InstrRef{rank, {static_cast<int64_t>(i), static_cast<int64_t>(j)}}});
   }
   return flat;
 }
@@ -678,15 +676,15 @@ void checkTokens(const std::vector<FlatInstr> &flat) {
         failAt(f.ref, "waits on token " + std::to_string(instr.token) +
                           ", which no earlier send or recv defines");
       if (it->second.waited)
-        failAt(f.ref, "token " + std::to_string(instr.token) +
-                          " is waited twice");
+        failAt(f.ref,
+               "token " + std::to_string(instr.token) + " is waited twice");
       it->second.waited = true;
     }
   }
   for (const auto &[token, state] : tokens)
     if (state.recv && !state.waited)
-      failAt(state.definedAt,
-             "token " + std::to_string(token) + " of this recv is never waited");
+      failAt(state.definedAt, "token " + std::to_string(token) +
+                                  " of this recv is never waited");
 }
 
 /// Every compute finds its input (a waited recv or an earlier local
@@ -714,9 +712,9 @@ void checkDataFlow(const std::vector<FlatInstr> &flat,
     case InstrKind::Compute: {
       const ComputeOp &op = instr.op;
       bool forward = op.kind == OpKind::F;
-      bool needsInput = forward ? op.stage > 0
-                                : op.kind != OpKind::W &&
-                                      op.stage + 1 < placement.stages;
+      bool needsInput =
+          forward ? op.stage > 0
+                  : op.kind != OpKind::W && op.stage + 1 < placement.stages;
       MsgKey input{forward ? MsgKind::Activation : MsgKind::Gradient,
                    forward ? op.stage - 1 : op.stage + 1, op.mb};
       if (needsInput && !available.count(input))
@@ -761,8 +759,8 @@ void checkMatching(const std::vector<std::vector<FlatInstr>> &ranks) {
       failAt(refs[matched],
              std::string(send ? "send " : "recv ") + describe(key) +
                  (send ? " to rank " : " from rank ") + std::to_string(peer) +
-                 " has no matching " + (send ? "recv" : "send") +
-                 " on rank " + std::to_string(peer));
+                 " has no matching " + (send ? "recv" : "send") + " on rank " +
+                 std::to_string(peer));
     }
   };
   report(sends, recvs, true);
@@ -775,9 +773,8 @@ void checkPrograms(const Program &program) {
     const auto &list = program.ranks[r];
     for (size_t i = 0; i < list.size(); ++i)
       if (list[i].kind == InstrKind::Overlap)
-        checkOverlapBody(list[i],
-                         InstrRef{static_cast<int64_t>(r),
-                                  {static_cast<int64_t>(i)}});
+        checkOverlapBody(list[i], InstrRef{static_cast<int64_t>(r),
+                                           {static_cast<int64_t>(i)}});
     auto flat = flatten(static_cast<int64_t>(r), list);
     for (const FlatInstr &f : flat)
       checkPlacement(f, program.placement);

@@ -11,9 +11,9 @@
 #include "dualpipe/Schedule/TorchCsv.h"
 #include "dualpipe/Schedule/Generate.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
-#include <algorithm>
 
 namespace dualpipe {
 
@@ -75,8 +75,8 @@ constexpr size_t kMaxQuotedCell = 64;
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
     text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' ||
-                           text.back() == '\r'))
+  while (!text.empty() &&
+         (text.back() == ' ' || text.back() == '\t' || text.back() == '\r'))
     text.remove_suffix(1);
   return text;
 }
@@ -311,8 +311,8 @@ public:
 private:
   bool importRow(int64_t row, std::string_view line) {
     if (row > kMaxRanks) {
-      error = cellError({row, 1}, "more than " + std::to_string(kMaxRanks) +
-                                      " rows",
+      error = cellError({row, 1},
+                        "more than " + std::to_string(kMaxRanks) + " rows",
                         trim(line.substr(0, line.find(','))));
       return false;
     }
@@ -373,8 +373,7 @@ private:
       error = cellError(at,
                         std::to_string(schedule.placement.stages) +
                             " stages fit no placement on " +
-                            std::to_string(schedule.placement.ranks) +
-                            " ranks",
+                            std::to_string(schedule.placement.ranks) + " ranks",
                         highestStageText(at));
       return std::nullopt;
     }
@@ -402,8 +401,7 @@ std::optional<Schedule> importTorchCsv(std::string_view text,
                                        std::vector<CsvCell> *cells) {
   error.clear();
   std::vector<CsvCell> positions;
-  std::optional<Schedule> schedule =
-      CsvImporter(error, positions).run(text);
+  std::optional<Schedule> schedule = CsvImporter(error, positions).run(text);
   if (cells)
     *cells = std::move(positions);
   return schedule;

@@ -404,8 +404,7 @@ private:
       }
       // A token defined in an overlap region is not visible outside it (in
       // IR the region scopes its values), so the region must wait for it.
-      if (definition.inner >= 0 &&
-          (at.inner < 0 || at.top != definition.top)) {
+      if (definition.inner >= 0 && (at.inner < 0 || at.top != definition.top)) {
         report(rank, at,
                "wait on " + token() +
                    " outside the overlap region that defines it",

@@ -92,9 +92,8 @@ OwningOpRef<ModuleOp> dualpipe::pipe::importTorchCsv(llvm::SourceMgr &sourceMgr,
   // Point every op at its cell and every rank at its row, so that
   // diagnostics name file:row:column.
   for (RankOp rank : scheduleOp.getRankOps())
-    rank->setLoc(FileLineColLoc::get(context, filename,
-                                     static_cast<unsigned>(rank.getId() + 1),
-                                     1));
+    rank->setLoc(FileLineColLoc::get(
+        context, filename, static_cast<unsigned>(rank.getId() + 1), 1));
   OriginTable origins;
   (void)readSchedule(scheduleOp, origins); // origin i = i-th step written
   size_t stepIndex = 0;
@@ -105,9 +104,9 @@ OwningOpRef<ModuleOp> dualpipe::pipe::importTorchCsv(llvm::SourceMgr &sourceMgr,
           step.origin >= static_cast<int64_t>(cells.size()))
         continue;
       const dualpipe::CsvCell &cell = cells[step.origin];
-      Location loc = FileLineColLoc::get(
-          context, filename, static_cast<unsigned>(cell.row),
-          static_cast<unsigned>(cell.column));
+      Location loc = FileLineColLoc::get(context, filename,
+                                         static_cast<unsigned>(cell.row),
+                                         static_cast<unsigned>(cell.column));
       op->setLoc(loc);
       op->walk([&](Operation *nested) { nested->setLoc(loc); });
     }

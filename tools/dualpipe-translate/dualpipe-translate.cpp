@@ -42,13 +42,14 @@ static cl::opt<bool> fromTorchCsv(
     "torch-csv-to-pipe",
     cl::desc("PyTorch action CSV -> verified level-2 pipe.schedule @main"),
     cl::cat(category));
-static cl::opt<bool> toProgram(
-    "pipe-to-program",
-    cl::desc("Lowered schedule -> runtime program file (JSON)"),
-    cl::cat(category));
-static cl::opt<bool> toReport(
-    "pipe-to-report",
-    cl::desc("Schedule -> simulated bubble/memory report"), cl::cat(category));
+static cl::opt<bool>
+    toProgram("pipe-to-program",
+              cl::desc("Lowered schedule -> runtime program file (JSON)"),
+              cl::cat(category));
+static cl::opt<bool>
+    toReport("pipe-to-report",
+             cl::desc("Schedule -> simulated bubble/memory report"),
+             cl::cat(category));
 static cl::opt<bool> toSvg("pipe-to-svg",
                            cl::desc("Schedule -> SVG timeline (simulated)"),
                            cl::cat(category));
@@ -57,17 +58,18 @@ static cl::opt<bool> toChromeTrace(
     cl::desc("Schedule -> Chrome trace JSON of the simulated timeline"),
     cl::cat(category));
 
-static cl::opt<std::string> reportFormat(
-    "report-format", cl::desc("--pipe-to-report output: text or json"),
-    cl::init("text"), cl::cat(category));
-static cl::opt<std::string> costOverrides(
-    "cost",
-    cl::desc("Override the spec's costs uniformly, e.g. "
-             "f=1,b=2,w=1,fb=3,latency=0.1,bandwidth=1e9"),
-    cl::init(""), cl::cat(category));
-static cl::opt<std::string> scheduleName(
-    "schedule", cl::desc("Name of the pipe.schedule to export"), cl::init(""),
-    cl::cat(category));
+static cl::opt<std::string>
+    reportFormat("report-format",
+                 cl::desc("--pipe-to-report output: text or json"),
+                 cl::init("text"), cl::cat(category));
+static cl::opt<std::string>
+    costOverrides("cost",
+                  cl::desc("Override the spec's costs uniformly, e.g. "
+                           "f=1,b=2,w=1,fb=3,latency=0.1,bandwidth=1e9"),
+                  cl::init(""), cl::cat(category));
+static cl::opt<std::string>
+    scheduleName("schedule", cl::desc("Name of the pipe.schedule to export"),
+                 cl::init(""), cl::cat(category));
 static cl::opt<bool> noVerify(
     "no-verify",
     cl::desc("--torch-csv-to-pipe: import without verifying the schedule"),

@@ -86,9 +86,9 @@ TEST_F(PipeOpsTest, EnumConversionsMatchTheCoreModel) {
     EXPECT_EQ(stringifyScheduleKind(fromCore(kind)).str(),
               std::string(dualpipe::toString(kind)));
   }
-  for (auto kind : {dualpipe::PlacementKind::Standard,
-                    dualpipe::PlacementKind::Interleaved,
-                    dualpipe::PlacementKind::V, dualpipe::PlacementKind::Dual})
+  for (auto kind :
+       {dualpipe::PlacementKind::Standard, dualpipe::PlacementKind::Interleaved,
+        dualpipe::PlacementKind::V, dualpipe::PlacementKind::Dual})
     EXPECT_EQ(stringifyPlacementKind(fromCore(kind)).str(),
               std::string(dualpipe::toString(kind)));
   EXPECT_EQ(stringifyMessageKind(fromCore(dualpipe::MsgKind::Gradient)).str(),

@@ -64,8 +64,10 @@ TEST_F(ScheduleModelTest, ScheduleRoundTripsThroughIR) {
 }
 
 TEST_F(ScheduleModelTest, WriteProgramReusesOpsAndKeepsTokens) {
-  dualpipe::Schedule schedule = generate(dualpipe::ScheduleKind::DualPipe, 4, 8);
-  ScheduleOp op = writeSchedule(builder, builder.getUnknownLoc(), "s", schedule);
+  dualpipe::Schedule schedule =
+      generate(dualpipe::ScheduleKind::DualPipe, 4, 8);
+  ScheduleOp op =
+      writeSchedule(builder, builder.getUnknownLoc(), "s", schedule);
   OriginTable origins;
   dualpipe::Schedule level2 = readSchedule(op, origins);
   Operation *firstCompute = origins.lookup(0);
@@ -93,8 +95,10 @@ TEST_F(ScheduleModelTest, WriteProgramReusesOpsAndKeepsTokens) {
 }
 
 TEST_F(ScheduleModelTest, OriginsPointAtTheOpsRead) {
-  dualpipe::Schedule schedule = generate(dualpipe::ScheduleKind::OneFOneB, 2, 2);
-  ScheduleOp op = writeSchedule(builder, builder.getUnknownLoc(), "s", schedule);
+  dualpipe::Schedule schedule =
+      generate(dualpipe::ScheduleKind::OneFOneB, 2, 2);
+  ScheduleOp op =
+      writeSchedule(builder, builder.getUnknownLoc(), "s", schedule);
   OriginTable origins;
   dualpipe::Schedule reread = readSchedule(op, origins);
   for (const auto &steps : reread.ranks)

@@ -59,16 +59,14 @@ TEST_P(GoldenTest, ExportMatchesByteForByte) {
 TEST_P(GoldenTest, ImportGivesTheGeneratedPrograms) {
   const GoldenCase &c = GetParam();
   std::string error;
-  std::optional<Schedule> imported =
-      importTorchCsv(readGolden(c.file), error);
+  std::optional<Schedule> imported = importTorchCsv(readGolden(c.file), error);
   ASSERT_TRUE(imported) << error;
   Schedule generated = generateGolden(c);
   EXPECT_FALSE(imported->kind.has_value());
   EXPECT_EQ(imported->placement.kind, c.placement);
   EXPECT_EQ(imported->placement.ranks, generated.placement.ranks);
   EXPECT_EQ(imported->placement.stages, generated.placement.stages);
-  EXPECT_EQ(imported->placement.microbatches,
-            generated.placement.microbatches);
+  EXPECT_EQ(imported->placement.microbatches, generated.placement.microbatches);
   ASSERT_EQ(imported->ranks.size(), generated.ranks.size());
   for (size_t r = 0; r < generated.ranks.size(); ++r) {
     ASSERT_EQ(imported->ranks[r].size(), generated.ranks[r].size());
@@ -79,15 +77,15 @@ TEST_P(GoldenTest, ImportGivesTheGeneratedPrograms) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Reference, GoldenTest,
-    ::testing::Values(GoldenCase{"dualpipe_P8_N20.csv", ScheduleKind::DualPipe,
-                                 8, 20, PlacementKind::Dual},
-                      GoldenCase{"dualpipev_P4_N10.csv",
-                                 ScheduleKind::DualPipeV, 4, 10,
-                                 PlacementKind::V}),
-    [](const ::testing::TestParamInfo<GoldenCase> &info) {
-      return std::string(toString(info.param.kind));
-    });
+INSTANTIATE_TEST_SUITE_P(Reference, GoldenTest,
+                         ::testing::Values(GoldenCase{"dualpipe_P8_N20.csv",
+                                                      ScheduleKind::DualPipe, 8,
+                                                      20, PlacementKind::Dual},
+                                           GoldenCase{"dualpipev_P4_N10.csv",
+                                                      ScheduleKind::DualPipeV,
+                                                      4, 10, PlacementKind::V}),
+                         [](const ::testing::TestParamInfo<GoldenCase> &info) {
+                           return std::string(toString(info.param.kind));
+                         });
 
 } // namespace

@@ -131,8 +131,8 @@ TEST(PartitionStages, RejectsBadLayouts) {
 
 TEST(PartitionStages, RejectsTooFewLayers) {
   std::string error;
-  EXPECT_FALSE(partitionStages(uniformModel(6), 8, {}, ScheduleKind::DualPipe,
-                               error));
+  EXPECT_FALSE(
+      partitionStages(uniformModel(6), 8, {}, ScheduleKind::DualPipe, error));
   EXPECT_EQ(error,
             "model 'mlp' has 6 layers, fewer than the 8 stages dualpipe needs");
   EXPECT_EQ(partitionError(uniformModel(6), 8),
@@ -175,8 +175,8 @@ std::string messageError(nlohmann::json config) {
 
 TEST(MessageSpec, ShapeFromConfig) {
   std::string error;
-  auto flat = messageSpec(configured({{"microbatch_size", 4}, {"hidden", 8}}),
-                          error);
+  auto flat =
+      messageSpec(configured({{"microbatch_size", 4}, {"hidden", 8}}), error);
   ASSERT_TRUE(flat) << error;
   EXPECT_EQ(flat->shape, (std::vector<int64_t>{4, 8}));
   EXPECT_EQ(flat->dtype, "float32");
@@ -197,13 +197,13 @@ TEST(MessageSpec, NamesTheMissingOrBadKey) {
   EXPECT_EQ(messageError({{"microbatch_size", 4}, {"hidden", "8"}}),
             "model 'mlp' config: 'hidden' must be a positive integer, got "
             "\"8\"");
-  EXPECT_EQ(messageError({{"microbatch_size", 4}, {"hidden", 8},
-                          {"seq_len", 0}}),
-            "model 'mlp' config: 'seq_len' must be a positive integer, got 0");
-  EXPECT_EQ(messageError({{"microbatch_size", 4}, {"hidden", 8},
-                          {"dtype", "bf16"}}),
-            "model 'mlp' config: 'dtype' must be \"float32\" or \"float64\", "
-            "got \"bf16\"");
+  EXPECT_EQ(
+      messageError({{"microbatch_size", 4}, {"hidden", 8}, {"seq_len", 0}}),
+      "model 'mlp' config: 'seq_len' must be a positive integer, got 0");
+  EXPECT_EQ(
+      messageError({{"microbatch_size", 4}, {"hidden", 8}, {"dtype", "bf16"}}),
+      "model 'mlp' config: 'dtype' must be \"float32\" or \"float64\", "
+      "got \"bf16\"");
   EXPECT_EQ(messageError(nlohmann::json::array()),
             "model 'mlp' config must be an object");
 }

@@ -1,8 +1,8 @@
 //===- ProgramJsonTest.cpp - The program file writer and reader -----------===//
 
+#include "dualpipe/Schedule/ProgramJson.h"
 #include "dualpipe/Schedule/Generate.h"
 #include "dualpipe/Schedule/Lower.h"
-#include "dualpipe/Schedule/ProgramJson.h"
 
 #include <gtest/gtest.h>
 
@@ -56,8 +56,7 @@ Written write(ScheduleKind kind, int64_t ranks, int64_t microbatches,
   w.program = lowered(kind, ranks, microbatches);
   w.model = std::move(model);
   std::string error;
-  auto stages =
-      partitionStages(w.model, w.program.placement.stages, {}, error);
+  auto stages = partitionStages(w.model, w.program.placement.stages, {}, error);
   EXPECT_TRUE(stages) << error;
   auto message = messageSpec(w.model, error);
   EXPECT_TRUE(message) << error;
@@ -125,9 +124,9 @@ TEST(ProgramJson, RoundTripsEveryKind) {
     EXPECT_EQ(read->model.name, "tiny");
     EXPECT_EQ(read->model.layers.size(), 4u);
     // Writing what was read gives the same file.
-    EXPECT_EQ(programToJson(read->program, read->model, read->stages,
-                            read->message),
-              w.file)
+    EXPECT_EQ(
+        programToJson(read->program, read->model, read->stages, read->message),
+        w.file)
         << toString(kind);
   }
 }
@@ -150,8 +149,8 @@ TEST(ProgramJson, WritesHeaderPlacementAndDefaults) {
   EXPECT_EQ(model["optimizer"], (json{{"name", "sgd"}, {"lr", 0.01}}));
   EXPECT_EQ(model["seed"], 3);
   EXPECT_EQ(model["microbatch"], (json{{"size", 2}, {"hidden", 8}}));
-  EXPECT_EQ(model["stages"][0]["cost"], (json{{"f", 1.0}, {"b", 2.0},
-                                              {"w", 1.0}}));
+  EXPECT_EQ(model["stages"][0]["cost"],
+            (json{{"f", 1.0}, {"b", 2.0}, {"w", 1.0}}));
   Written standard = write(ScheduleKind::OneFOneB, 4, 8);
   EXPECT_FALSE(standard.file.contains("mirrors"));
 }
@@ -313,7 +312,8 @@ TEST(ProgramJson, DocumentedExampleIsTheWritersOutput) {
   std::stringstream text;
   text << in.rdbuf();
   std::string doc = text.str();
-  const std::string begin = "<!-- example: dualpipe 2 ranks 4 mb -->\n```json\n";
+  const std::string begin =
+      "<!-- example: dualpipe 2 ranks 4 mb -->\n```json\n";
   size_t start = doc.find(begin);
   ASSERT_NE(start, std::string::npos) << "example marker not found";
   start += begin.size();

@@ -1,7 +1,7 @@
 //===- TorchCsvTest.cpp - PyTorch action CSV export and import ------------===//
 
-#include "dualpipe/Schedule/Generate.h"
 #include "dualpipe/Schedule/TorchCsv.h"
+#include "dualpipe/Schedule/Generate.h"
 
 #include "gtest/gtest.h"
 
@@ -63,9 +63,9 @@ TEST(TorchCsvFormat, ActionsAndPairs) {
 TEST(TorchCsvRoundTrip, ExportImportExportIsIdentityForAllKinds) {
   std::vector<GenerateOptions> cases = roundTripCases();
   for (ScheduleKind kind : allScheduleKinds())
-    EXPECT_TRUE(std::any_of(cases.begin(), cases.end(),
-                            [&](const auto &o) { return o.kind == kind; }))
-        << toString(kind);
+    EXPECT_TRUE(std::any_of(cases.begin(), cases.end(), [&](const auto &o) {
+      return o.kind == kind;
+    })) << toString(kind);
   for (const GenerateOptions &options : cases) {
     std::string error;
     std::optional<Schedule> generated = generateSchedule(options, error);
@@ -84,7 +84,8 @@ TEST(TorchCsvRoundTrip, ExportImportExportIsIdentityForAllKinds) {
         ASSERT_EQ(step.origin, origin);
         ASSERT_EQ(cells[origin].row, static_cast<int64_t>(r) + 1);
         ASSERT_EQ(cells[origin].column, static_cast<int64_t>(i) + 1);
-        for (const ComputeOp &op : {step.first, step.second.value_or(step.first)})
+        for (const ComputeOp &op :
+             {step.first, step.second.value_or(step.first)})
           ASSERT_EQ(imported->placement.rankOf(op.stage, op.mb),
                     static_cast<int64_t>(r))
               << toString(options.kind) << " " << formatAction(op);
@@ -144,11 +145,11 @@ TEST(TorchCsvImport, MostOpsOnTheirRankWins) {
 
 TEST(TorchCsvImport, SkipsIdleAndCommCellsButCountsThem) {
   std::vector<CsvCell> cells;
-  std::optional<Schedule> schedule = importOk(
-      "0F0,,0SEND_F0,0UNSHARD,0RESHARD,0REDUCE_GRAD\r\n"
-      " 1RECV_F0 , 1F0 ,1SEND_B0,1B0\n"
-      "2RECV_F0,2F0",
-      &cells);
+  std::optional<Schedule> schedule =
+      importOk("0F0,,0SEND_F0,0UNSHARD,0RESHARD,0REDUCE_GRAD\r\n"
+               " 1RECV_F0 , 1F0 ,1SEND_B0,1B0\n"
+               "2RECV_F0,2F0",
+               &cells);
   ASSERT_TRUE(schedule);
   ASSERT_EQ(schedule->ranks.size(), 3u);
   EXPECT_EQ(formatStep(schedule->ranks[0].at(0)), "0F0");

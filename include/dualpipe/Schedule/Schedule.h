@@ -138,12 +138,12 @@ enum class InstrKind { Compute, Send, Recv, Wait, Overlap };
 
 struct Instr {
   InstrKind kind = InstrKind::Compute;
-  ComputeOp op;              // Compute
-  MsgKey key;                // Send, Recv
-  int64_t peer = -1;         // Send: destination rank; Recv: source rank
-  int64_t token = -1;        // Recv/async Send: defined token; Wait: used
-  std::vector<Instr> body;   // Overlap
-  int64_t origin = -1;       // opaque back-reference (IR op index)
+  ComputeOp op;            // Compute
+  MsgKey key;              // Send, Recv
+  int64_t peer = -1;       // Send: destination rank; Recv: source rank
+  int64_t token = -1;      // Recv/async Send: defined token; Wait: used
+  std::vector<Instr> body; // Overlap
+  int64_t origin = -1;     // opaque back-reference (IR op index)
 };
 
 /// Level 3: one instruction list per rank. Token ids are unique per program.

@@ -57,9 +57,10 @@ dualpipe::ModelSpec dualpipe::pipe::readModelSpec(ModelOp model) {
   return spec;
 }
 
-RankedTensorType dualpipe::pipe::tensorTypeFor(MLIRContext *context,
-                                               const dualpipe::TensorSpec &spec) {
-  Type element = spec.dtype == "float64" ? Type(Float64Type::get(context))
+RankedTensorType
+dualpipe::pipe::tensorTypeFor(MLIRContext *context,
+                              const dualpipe::TensorSpec &spec) {
+  Type element = spec.dtype == "float64"    ? Type(Float64Type::get(context))
                  : spec.dtype == "bfloat16" ? Type(BFloat16Type::get(context))
                  : spec.dtype == "float16"  ? Type(Float16Type::get(context))
                                             : Type(Float32Type::get(context));

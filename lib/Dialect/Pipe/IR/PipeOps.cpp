@@ -92,13 +92,13 @@ static LogicalResult verifyStageAndMb(Operation *op, RankContext &context,
                                       uint64_t stage, uint64_t mb) {
   const dualpipe::Placement &placement = context.placement;
   if (stage >= static_cast<uint64_t>(placement.stages))
-    return op->emitOpError() << "stage " << stage
-                             << " is out of range: the schedule has "
-                             << placement.stages << " stages";
+    return op->emitOpError()
+           << "stage " << stage << " is out of range: the schedule has "
+           << placement.stages << " stages";
   if (mb >= static_cast<uint64_t>(placement.microbatches))
-    return op->emitOpError() << "micro-batch " << mb
-                             << " is out of range: the schedule has "
-                             << placement.microbatches << " micro-batches";
+    return op->emitOpError()
+           << "micro-batch " << mb << " is out of range: the schedule has "
+           << placement.microbatches << " micro-batches";
   return success();
 }
 
@@ -241,8 +241,8 @@ static LogicalResult verifyLayout(Operation *op,
 }
 
 LogicalResult PipelineOp::verify() {
-  if (getVirtualStages() &&
-      getSchedule() != ScheduleKind::Interleaved1F1B && *getVirtualStages() != 1)
+  if (getVirtualStages() && getSchedule() != ScheduleKind::Interleaved1F1B &&
+      *getVirtualStages() != 1)
     return emitOpError() << "virtual_stages is only valid for the "
                             "interleaved-1f1b schedule, not "
                          << stringifyScheduleKind(getSchedule());
@@ -264,8 +264,7 @@ static LogicalResult verifyModelSymbol(Operation *op,
   return success();
 }
 
-LogicalResult
-PipelineOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+LogicalResult PipelineOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   return verifyModelSymbol(*this, getModel(), symbolTable);
 }
 
@@ -279,13 +278,12 @@ LogicalResult ScheduleOp::verify() {
   if (!sizeError.empty())
     return emitOpError() << sizeError;
   if (getKind()) {
-    dualpipe::PlacementKind expected = dualpipe::placementFor(toCore(*getKind()));
+    dualpipe::PlacementKind expected =
+        dualpipe::placementFor(toCore(*getKind()));
     if (expected != placement.kind)
       return emitOpError() << "schedule kind "
-                           << stringifyScheduleKind(*getKind())
-                           << " uses the "
-                           << dualpipe::toString(expected)
-                           << " placement, not "
+                           << stringifyScheduleKind(*getKind()) << " uses the "
+                           << dualpipe::toString(expected) << " placement, not "
                            << stringifyPlacementKind(getPlacement());
   }
   if (getLayout() && getLayout()->size() != getStages())
@@ -305,9 +303,9 @@ LogicalResult ScheduleOp::verifyRegions() {
       return op.emitOpError() << "is not allowed in a pipe.schedule; expected "
                                  "pipe.rank ops only";
     if (rank.getId() >= getRanks())
-      return rank.emitOpError() << "rank id " << rank.getId()
-                                << " is out of range: the schedule has "
-                                << getRanks() << " ranks";
+      return rank.emitOpError()
+             << "rank id " << rank.getId()
+             << " is out of range: the schedule has " << getRanks() << " ranks";
     auto [it, inserted] = seen.try_emplace(rank.getId(), rank);
     if (!inserted)
       return rank.emitOpError()
@@ -318,8 +316,7 @@ LogicalResult ScheduleOp::verifyRegions() {
   return success();
 }
 
-LogicalResult
-ScheduleOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+LogicalResult ScheduleOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   return verifyModelSymbol(*this, getModel(), symbolTable);
 }
 
@@ -361,7 +358,8 @@ LogicalResult OverlapOp::verifyRegions() {
     *slot = &op;
   }
   if (!forward || !backward)
-    return emitOpError() << "lacks a " << (forward ? "backward-family" : "forward")
+    return emitOpError() << "lacks a "
+                         << (forward ? "backward-family" : "forward")
                          << " op; expected exactly one forward and one "
                             "backward-family op";
   return success();
@@ -382,17 +380,17 @@ static LogicalResult verifyMessage(Operation *op, MessageKind kind,
   if (failed(verifyStageAndMb(op, *context, stage, mb)))
     return failure();
   if (peer >= static_cast<uint64_t>(context->placement.ranks))
-    return op->emitOpError() << "peer rank " << peer
-                             << " is out of range: the schedule has "
-                             << context->placement.ranks << " ranks";
+    return op->emitOpError()
+           << "peer rank " << peer << " is out of range: the schedule has "
+           << context->placement.ranks << " ranks";
   if (static_cast<int64_t>(peer) == context->rankId())
     return op->emitOpError() << "peer is its own rank " << peer
                              << "; data that stays on a rank needs no message";
   int64_t s = static_cast<int64_t>(stage);
   bool isActivation = kind == MessageKind::Activation;
   if (isActivation && s + 1 >= context->placement.stages)
-    return op->emitOpError() << "stage " << s
-                             << " is the last stage; it sends no activation";
+    return op->emitOpError()
+           << "stage " << s << " is the last stage; it sends no activation";
   if (!isActivation && s == 0)
     return op->emitOpError()
            << "stage 0 is the first stage; it produces no input gradient";

@@ -13,14 +13,16 @@ using namespace mlir;
 using namespace dualpipe::pipe;
 
 namespace {
-struct FuseOverlapPass : public dualpipe::pipe::impl::PipeFuseOverlapBase<FuseOverlapPass> {
+struct FuseOverlapPass
+    : public dualpipe::pipe::impl::PipeFuseOverlapBase<FuseOverlapPass> {
   using Base::Base;
   void runOnOperation() override {
     auto fuse = [](ScheduleOp, dualpipe::Program &program) {
       dualpipe::fuseOverlap(program);
       return std::string();
     };
-    if (failed(transformPrograms(getOperation(), /*includeLevel2=*/false, fuse)))
+    if (failed(
+            transformPrograms(getOperation(), /*includeLevel2=*/false, fuse)))
       signalPassFailure();
   }
 };

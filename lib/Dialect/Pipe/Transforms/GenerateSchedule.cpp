@@ -24,7 +24,8 @@ struct PendingSchedule {
 };
 
 struct GenerateSchedulePass
-    : public dualpipe::pipe::impl::PipeGenerateScheduleBase<GenerateSchedulePass> {
+    : public dualpipe::pipe::impl::PipeGenerateScheduleBase<
+          GenerateSchedulePass> {
   using Base::Base;
 
   FailureOr<dualpipe::Schedule> generate(PipelineOp pipeline,
@@ -51,9 +52,9 @@ struct GenerateSchedulePass
             schedule->placement.stages)
       return pipeline.emitOpError()
              << "layout has " << pipeline.getLayout()->size()
-             << " entries, but " << dualpipe::toString(shape->kind)
-             << " on " << shape->ranks << " ranks has "
-             << schedule->placement.stages << " stages";
+             << " entries, but " << dualpipe::toString(shape->kind) << " on "
+             << shape->ranks << " ranks has " << schedule->placement.stages
+             << " stages";
     return std::move(*schedule);
   }
 

@@ -15,7 +15,8 @@ using namespace mlir;
 using namespace dualpipe::pipe;
 
 namespace {
-struct InsertCommPass : public dualpipe::pipe::impl::PipeInsertCommBase<InsertCommPass> {
+struct InsertCommPass
+    : public dualpipe::pipe::impl::PipeInsertCommBase<InsertCommPass> {
   using Base::Base;
 
   void runOnOperation() override {
@@ -40,8 +41,8 @@ struct InsertCommPass : public dualpipe::pipe::impl::PipeInsertCommBase<InsertCo
   static int64_t countSends(const std::vector<dualpipe::Instr> &instrs) {
     int64_t count = 0;
     for (const dualpipe::Instr &instr : instrs)
-      count += instr.kind == dualpipe::InstrKind::Send ? 1
-                                                        : countSends(instr.body);
+      count +=
+          instr.kind == dualpipe::InstrKind::Send ? 1 : countSends(instr.body);
     return count;
   }
   static int64_t countSends(const dualpipe::Program &program) {

@@ -18,7 +18,8 @@ using namespace dualpipe::pipe;
 
 namespace {
 struct PartitionStagesPass
-    : public dualpipe::pipe::impl::PipePartitionStagesBase<PartitionStagesPass> {
+    : public dualpipe::pipe::impl::PipePartitionStagesBase<
+          PartitionStagesPass> {
   using Base::Base;
 
   LogicalResult partition(PipelineOp pipeline) {
@@ -28,21 +29,21 @@ struct PartitionStagesPass
       return pipeline.emitOpError()
              << "model '" << *pipeline.getModel() << "' does not exist";
     // Sizes other than ranks do not matter for the stage count.
-    FailureOr<ScheduleShape> shape = resolveScheduleShape(
-        pipeline, pipeline, kind, givenValue(ranks), /*microbatches=*/1,
-        givenValue(virtualStages));
+    FailureOr<ScheduleShape> shape =
+        resolveScheduleShape(pipeline, pipeline, kind, givenValue(ranks),
+                             /*microbatches=*/1, givenValue(virtualStages));
     if (failed(shape))
       return failure();
-    int64_t stages = dualpipe::stagesFor(shape->kind, shape->ranks,
-                                         shape->virtualStages);
+    int64_t stages =
+        dualpipe::stagesFor(shape->kind, shape->ranks, shape->virtualStages);
     std::vector<int64_t> explicitLayout(layout.begin(), layout.end());
     if (explicitLayout.empty() && pipeline.getLayout())
       explicitLayout.assign(pipeline.getLayout()->begin(),
                             pipeline.getLayout()->end());
     std::string error;
     std::optional<std::vector<dualpipe::StageSpec>> partitioned =
-        dualpipe::partitionStages(readModelSpec(model), stages,
-                                  explicitLayout, shape->kind, error);
+        dualpipe::partitionStages(readModelSpec(model), stages, explicitLayout,
+                                  shape->kind, error);
     if (!partitioned)
       return pipeline.emitOpError() << error;
     SmallVector<int64_t> counts;

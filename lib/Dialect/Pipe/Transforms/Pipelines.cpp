@@ -30,8 +30,12 @@ public:
 
 private:
   static std::string formatValue(const std::string &value) { return value; }
-  static std::string formatValue(int64_t value) { return std::to_string(value); }
-  static std::string formatValue(bool value) { return value ? "true" : "false"; }
+  static std::string formatValue(int64_t value) {
+    return std::to_string(value);
+  }
+  static std::string formatValue(bool value) {
+    return value ? "true" : "false";
+  }
   std::string text;
 };
 } // namespace

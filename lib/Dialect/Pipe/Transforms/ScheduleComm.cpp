@@ -33,7 +33,8 @@ struct ScheduleCommPass
       dualpipe::scheduleComm(program, options, error);
       return error;
     };
-    if (failed(transformPrograms(getOperation(), /*includeLevel2=*/false, place)))
+    if (failed(
+            transformPrograms(getOperation(), /*includeLevel2=*/false, place)))
       signalPassFailure();
   }
 };
