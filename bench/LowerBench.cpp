@@ -3,73 +3,33 @@
 // The full path from options to a verified level-3 program (generate ->
 // insertComm -> fuseOverlap -> scheduleComm -> verifyProgram), and each step
 // alone, over DualPipe sizes up to 64 ranks x 1024 micro-batches. Time is
-// reported per compute op ("ns/op") so that linear scaling shows as a flat
+// reported per compute op ("time/op") so that linear scaling shows as a flat
 // column.
 //
 //===----------------------------------------------------------------------===//
 
-#include "dualpipe/Schedule/Generate.h"
-#include "dualpipe/Schedule/Lower.h"
+#include "BenchUtil.h"
+
 #include "dualpipe/Schedule/Verify.h"
 
-#include <benchmark/benchmark.h>
-
-#include <cstdlib>
-#include <iostream>
-
 using namespace dualpipe;
+using namespace dualpipe::bench;
 
 namespace {
 
-Schedule generateOrDie(ScheduleKind kind, int64_t ranks, int64_t microbatches) {
-  std::string error;
-  std::optional<Schedule> schedule =
-      generateSchedule(GenerateOptions{kind, ranks, microbatches}, error);
-  if (!schedule) {
-    std::cerr << "cannot generate: " << error << "\n";
-    std::exit(1);
-  }
-  return *schedule;
-}
-
-int64_t computeOps(const Schedule &schedule) {
-  int64_t ops = 0;
-  for (const std::vector<Step> &steps : schedule.ranks)
-    for (const Step &step : steps)
-      ops += step.isOverlap() ? 2 : 1;
-  return ops;
-}
-
-Program lowerOrDie(const Schedule &schedule, CommPolicy policy) {
-  Program program = insertComm(schedule);
-  fuseOverlap(program);
-  std::string error;
-  if (!scheduleComm(program, ScheduleCommOptions{policy, -1}, error)) {
-    std::cerr << "cannot lower: " << error << "\n";
-    std::exit(1);
-  }
-  return program;
-}
-
-void reportPerOp(benchmark::State &state, int64_t ops) {
-  state.counters["ops"] = static_cast<double>(ops);
-  // Time per compute op, printed with its unit (e.g. 2.7us).
-  state.counters["time/op"] = benchmark::Counter(
-      static_cast<double>(ops), benchmark::Counter::kIsIterationInvariantRate |
-                                    benchmark::Counter::kInvert);
-}
-
-ScheduleKind kindArg(const benchmark::State &state) {
-  return state.range(2) ? ScheduleKind::DualPipeV : ScheduleKind::DualPipe;
+/// DualPipe, or DualPipeV when the third argument is 1, at (ranks,
+/// micro-batches) = the first two.
+Schedule scheduleOf(const benchmark::State &state) {
+  return generateOrDie(state.range(2) ? ScheduleKind::DualPipeV
+                                      : ScheduleKind::DualPipe,
+                       state.range(0), state.range(1));
 }
 
 /// Everything a compiler run does for one schedule, verified at the end.
 void BM_Pipeline(benchmark::State &state) {
-  Schedule probe =
-      generateOrDie(kindArg(state), state.range(0), state.range(1));
+  Schedule probe = scheduleOf(state);
   for (auto _ : state) {
-    Schedule schedule =
-        generateOrDie(kindArg(state), state.range(0), state.range(1));
+    Schedule schedule = scheduleOf(state);
     Program program = lowerOrDie(schedule, CommPolicy::Eager);
     std::vector<Finding> findings = verifyProgram(program);
     if (!findings.empty())
@@ -80,16 +40,14 @@ void BM_Pipeline(benchmark::State &state) {
 }
 
 void BM_InsertComm(benchmark::State &state) {
-  Schedule schedule =
-      generateOrDie(kindArg(state), state.range(0), state.range(1));
+  Schedule schedule = scheduleOf(state);
   for (auto _ : state)
     benchmark::DoNotOptimize(insertComm(schedule));
   reportPerOp(state, computeOps(schedule));
 }
 
 void BM_FuseOverlap(benchmark::State &state) {
-  Schedule schedule =
-      generateOrDie(kindArg(state), state.range(0), state.range(1));
+  Schedule schedule = scheduleOf(state);
   Program inserted = insertComm(schedule);
   for (auto _ : state) {
     state.PauseTiming();
@@ -102,8 +60,7 @@ void BM_FuseOverlap(benchmark::State &state) {
 }
 
 void scheduleCommBench(benchmark::State &state, CommPolicy policy) {
-  Schedule schedule =
-      generateOrDie(kindArg(state), state.range(0), state.range(1));
+  Schedule schedule = scheduleOf(state);
   Program fused = insertComm(schedule);
   fuseOverlap(fused);
   for (auto _ : state) {
@@ -125,16 +82,14 @@ void BM_ScheduleCommReference(benchmark::State &state) {
 }
 
 void BM_VerifySchedule(benchmark::State &state) {
-  Schedule schedule =
-      generateOrDie(kindArg(state), state.range(0), state.range(1));
+  Schedule schedule = scheduleOf(state);
   for (auto _ : state)
     benchmark::DoNotOptimize(verifySchedule(schedule));
   reportPerOp(state, computeOps(schedule));
 }
 
 void BM_VerifyProgram(benchmark::State &state) {
-  Schedule schedule =
-      generateOrDie(kindArg(state), state.range(0), state.range(1));
+  Schedule schedule = scheduleOf(state);
   Program program = lowerOrDie(schedule, CommPolicy::Reference);
   for (auto _ : state)
     benchmark::DoNotOptimize(verifyProgram(program));
@@ -142,8 +97,7 @@ void BM_VerifyProgram(benchmark::State &state) {
 }
 
 void BM_FindDeadlock(benchmark::State &state) {
-  Schedule schedule =
-      generateOrDie(kindArg(state), state.range(0), state.range(1));
+  Schedule schedule = scheduleOf(state);
   Program program = lowerOrDie(schedule, CommPolicy::Reference);
   for (auto _ : state)
     benchmark::DoNotOptimize(findDeadlock(program));

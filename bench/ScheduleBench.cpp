@@ -10,61 +10,35 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dualpipe/Schedule/Generate.h"
+#include "BenchUtil.h"
+
 #include "dualpipe/Schedule/TorchCsv.h"
 
-#include <benchmark/benchmark.h>
-
-#include <cstdlib>
-#include <iostream>
-
 using namespace dualpipe;
+using namespace dualpipe::bench;
 
 namespace {
 
-Schedule generateOrDie(int64_t ranks, int64_t microbatches) {
-  std::string error;
-  std::optional<Schedule> schedule = generateSchedule(
-      GenerateOptions{ScheduleKind::DualPipe, ranks, microbatches}, error);
-  if (!schedule) {
-    std::cerr << "cannot generate: " << error << "\n";
-    std::exit(1);
-  }
-  return std::move(*schedule);
-}
-
-int64_t computeOps(const Schedule &schedule) {
-  int64_t ops = 0;
-  for (const std::vector<Step> &steps : schedule.ranks)
-    for (const Step &step : steps)
-      ops += step.isOverlap() ? 2 : 1;
-  return ops;
-}
-
-void reportPerOp(benchmark::State &state, int64_t ops) {
-  state.counters["ops"] = static_cast<double>(ops);
-  // An inverted rate prints as a time with its SI prefix, e.g. "21.1ns".
-  state.counters["time/op"] = benchmark::Counter(
-      static_cast<double>(ops), benchmark::Counter::kIsIterationInvariantRate |
-                                    benchmark::Counter::kInvert);
+/// DualPipe at (ranks, micro-batches) = the benchmark's arguments.
+Schedule dualPipeOf(const benchmark::State &state) {
+  return generateOrDie(ScheduleKind::DualPipe, state.range(0), state.range(1));
 }
 
 void BM_Generate(benchmark::State &state) {
   for (auto _ : state)
-    benchmark::DoNotOptimize(generateOrDie(state.range(0), state.range(1)));
-  reportPerOp(state, computeOps(generateOrDie(state.range(0), state.range(1))));
+    benchmark::DoNotOptimize(dualPipeOf(state));
+  reportPerOp(state, computeOps(dualPipeOf(state)));
 }
 
 void BM_GenerateExportCsv(benchmark::State &state) {
   size_t bytes = 0;
   for (auto _ : state) {
-    std::string csv =
-        exportTorchCsv(generateOrDie(state.range(0), state.range(1)));
+    std::string csv = exportTorchCsv(dualPipeOf(state));
     bytes = csv.size();
     benchmark::DoNotOptimize(csv);
   }
   state.counters["csv_bytes"] = static_cast<double>(bytes);
-  reportPerOp(state, computeOps(generateOrDie(state.range(0), state.range(1))));
+  reportPerOp(state, computeOps(dualPipeOf(state)));
 }
 
 void sizes(benchmark::internal::Benchmark *bench) {

@@ -8,38 +8,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dualpipe/Schedule/Generate.h"
-#include "dualpipe/Schedule/Lower.h"
+#include "BenchUtil.h"
+
 #include "dualpipe/Schedule/Simulate.h"
 
-#include <benchmark/benchmark.h>
-
-#include <stdexcept>
-
 using namespace dualpipe;
+using namespace dualpipe::bench;
 
 namespace {
-
-Schedule generate(ScheduleKind kind, int64_t ranks, int64_t mbs) {
-  GenerateOptions g;
-  g.kind = kind;
-  g.ranks = ranks;
-  g.microbatches = mbs;
-  std::string error;
-  std::optional<Schedule> s = generateSchedule(g, error);
-  if (!s)
-    throw std::runtime_error(error);
-  return *s;
-}
-
-Program lowerEager(const Schedule &schedule) {
-  Program p = insertComm(schedule);
-  fuseOverlap(p);
-  std::string error;
-  if (!scheduleComm(p, ScheduleCommOptions{}, error))
-    throw std::runtime_error(error);
-  return p;
-}
 
 int64_t countInstrs(const Program &p) {
   int64_t n = 0;
@@ -51,7 +27,8 @@ int64_t countInstrs(const Program &p) {
 
 /// simulate(Program) alone: the level-3 replay, lowering done beforehand.
 void replayProgram(benchmark::State &state, ScheduleKind kind) {
-  Program p = lowerEager(generate(kind, state.range(0), state.range(1)));
+  Program p = lowerOrDie(generateOrDie(kind, state.range(0), state.range(1)),
+                         CommPolicy::Eager);
   CostModel cost;
   cost.uniform.fb = 2.5;
   for (auto _ : state) {
@@ -69,7 +46,7 @@ void replayProgram(benchmark::State &state, ScheduleKind kind) {
 
 /// simulate(Schedule): eager lowering plus replay, as the planner runs it.
 void lowerAndReplay(benchmark::State &state, ScheduleKind kind) {
-  Schedule s = generate(kind, state.range(0), state.range(1));
+  Schedule s = generateOrDie(kind, state.range(0), state.range(1));
   CostModel cost;
   for (auto _ : state) {
     std::vector<Finding> findings;

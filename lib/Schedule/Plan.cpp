@@ -20,10 +20,7 @@ const std::vector<ScheduleKind> &kindsOf(const PlanOptions &options) {
 
 GenerateOptions generateOptionsFor(const PlanOptions &options,
                                    ScheduleKind kind) {
-  GenerateOptions g;
-  g.kind = kind;
-  g.ranks = options.ranks;
-  g.microbatches = options.microbatches;
+  GenerateOptions g{kind, options.ranks, options.microbatches};
   g.virtualStages = options.virtualStages;
   return g;
 }

@@ -669,16 +669,14 @@ std::optional<SimResult> simulate(const Schedule &schedule,
   };
   if (!checkCost(cost, findings))
     return std::nullopt;
-  Program program = insertComm(schedule);
-  fuseOverlap(program);
   std::string error;
-  ScheduleCommOptions options;
-  options.policy = CommPolicy::Eager;
-  if (!scheduleComm(program, options, error))
+  std::optional<Program> program =
+      lowerSchedule(schedule, ScheduleCommOptions{CommPolicy::Eager}, error);
+  if (!program)
     return explain(
         {Finding{"cannot lower the schedule: " + error, {}, -1, {}}});
   std::vector<Finding> replay;
-  std::optional<SimResult> result = simulate(program, cost, replay);
+  std::optional<SimResult> result = simulate(*program, cost, replay);
   if (!result)
     return explain(std::move(replay));
   return result;

@@ -36,10 +36,7 @@ std::vector<KindCase> kindCases() {
   std::vector<KindCase> cases;
   for (ScheduleKind kind : allScheduleKinds())
     for (int64_t ranks = 2; ranks <= 4; ++ranks) {
-      GenerateOptions options;
-      options.kind = kind;
-      options.ranks = ranks;
-      options.microbatches = microbatchesFor(ranks);
+      GenerateOptions options{kind, ranks, microbatchesFor(ranks)};
       if (!checkGenerateOptions(options).empty())
         continue;
       cases.push_back({kind, ranks, "mlp"});

@@ -17,15 +17,12 @@ using namespace dualpipe::pipe;
 namespace {
 dualpipe::Schedule generate(dualpipe::ScheduleKind kind, int64_t ranks,
                             int64_t microbatches) {
-  dualpipe::GenerateOptions options;
-  options.kind = kind;
-  options.ranks = ranks;
-  options.microbatches = microbatches;
+  dualpipe::GenerateOptions options{kind, ranks, microbatches};
   std::string error;
   std::optional<dualpipe::Schedule> schedule =
       dualpipe::generateSchedule(options, error);
   EXPECT_TRUE(schedule) << error;
-  return *schedule;
+  return schedule.value_or(dualpipe::Schedule());
 }
 
 size_t countInstrs(const std::vector<dualpipe::Instr> &instrs) {

@@ -42,10 +42,7 @@ struct Replay {
 /// kind rejects the sizes.
 std::optional<Replay> run(ScheduleKind kind, int64_t ranks, int64_t mbs,
                           const Costs &c) {
-  GenerateOptions g;
-  g.kind = kind;
-  g.ranks = ranks;
-  g.microbatches = mbs;
+  GenerateOptions g{kind, ranks, mbs};
   std::string error;
   std::optional<Schedule> s = generateSchedule(g, error);
   if (!s)

@@ -45,10 +45,7 @@ Schedule generateOrFail(const GenerateOptions &options) {
 
 GenerateOptions makeOptions(ScheduleKind kind, int64_t ranks,
                             int64_t microbatches, int64_t virtualStages = 2) {
-  GenerateOptions options;
-  options.kind = kind;
-  options.ranks = ranks;
-  options.microbatches = microbatches;
+  GenerateOptions options{kind, ranks, microbatches};
   options.virtualStages = virtualStages;
   return options;
 }

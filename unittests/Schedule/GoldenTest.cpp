@@ -39,10 +39,7 @@ struct GoldenCase {
 class GoldenTest : public ::testing::TestWithParam<GoldenCase> {};
 
 Schedule generateGolden(const GoldenCase &c) {
-  GenerateOptions options;
-  options.kind = c.kind;
-  options.ranks = c.ranks;
-  options.microbatches = c.microbatches;
+  GenerateOptions options{c.kind, c.ranks, c.microbatches};
   std::string error;
   std::optional<Schedule> schedule = generateSchedule(options, error);
   EXPECT_TRUE(schedule) << error;

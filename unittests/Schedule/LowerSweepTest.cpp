@@ -36,15 +36,11 @@ std::string firstMessage(const std::vector<Finding> &findings) {
 /// Lowers `schedule` under `policy`, failing the test on any error.
 std::optional<Program> lower(const Schedule &schedule, CommPolicy policy,
                              const std::string &what) {
-  Program program = insertComm(schedule);
-  fuseOverlap(program);
   std::string error;
-  ScheduleCommOptions options;
-  options.policy = policy;
-  if (!scheduleComm(program, options, error)) {
+  std::optional<Program> program =
+      lowerSchedule(schedule, ScheduleCommOptions{policy}, error);
+  if (!program)
     ADD_FAILURE() << what << " " << toString(policy) << ": " << error;
-    return std::nullopt;
-  }
   return program;
 }
 
@@ -75,10 +71,7 @@ TEST(LowerSweepTest, EveryKindRanksAndMicrobatches) {
   for (ScheduleKind kind : allScheduleKinds())
     for (int64_t ranks = 1; ranks <= 16; ++ranks)
       for (int64_t microbatches : kMicrobatches) {
-        GenerateOptions options;
-        options.kind = kind;
-        options.ranks = ranks;
-        options.microbatches = microbatches;
+        GenerateOptions options{kind, ranks, microbatches};
         for (int64_t v : {2, 3}) {
           options.virtualStages = v;
           if (v == 3 && kind != ScheduleKind::Interleaved1F1B)
@@ -99,10 +92,7 @@ TEST(LowerSweepTest, DualPipeVariantsWithoutOverlapOrBackward) {
       for (int64_t microbatches : {2 * ranks, 2 * ranks + 2, 4 * ranks + 6})
         for (bool overlap : {false, true})
           for (bool forwardOnly : {false, true}) {
-            GenerateOptions options;
-            options.kind = kind;
-            options.ranks = ranks;
-            options.microbatches = microbatches;
+            GenerateOptions options{kind, ranks, microbatches};
             options.overlap = overlap;
             options.forwardOnly = forwardOnly;
             if (checkGenerateOptions(options).empty())
@@ -113,10 +103,7 @@ TEST(LowerSweepTest, DualPipeVariantsWithoutOverlapOrBackward) {
 TEST(LowerSweepTest, ForwardOnlyEveryKind) {
   for (ScheduleKind kind : allScheduleKinds())
     for (int64_t ranks : {1, 2, 3, 4, 6}) {
-      GenerateOptions options;
-      options.kind = kind;
-      options.ranks = ranks;
-      options.microbatches = 4 * ranks;
+      GenerateOptions options{kind, ranks, 4 * ranks};
       options.forwardOnly = true;
       if (checkGenerateOptions(options).empty())
         expectLowersCleanly(options);

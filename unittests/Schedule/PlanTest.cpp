@@ -113,10 +113,7 @@ TEST(Plan, SkippedKindsSayWhy) {
   PlanResult r = mustPlan(options(3, 6));
   const PlanCandidate &dp = candidate(r, ScheduleKind::DualPipe);
   EXPECT_NE(dp.skipped, "");
-  GenerateOptions g;
-  g.kind = ScheduleKind::DualPipe;
-  g.ranks = 3;
-  g.microbatches = 6;
+  GenerateOptions g{ScheduleKind::DualPipe, 3, 6};
   EXPECT_EQ(dp.skipped, checkGenerateOptions(g));
   EXPECT_EQ(candidate(r, ScheduleKind::OneFOneB).skipped, "");
   std::string text = renderPlanText(r);

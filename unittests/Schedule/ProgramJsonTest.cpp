@@ -15,19 +15,15 @@ using nlohmann::json;
 namespace {
 
 Program lowered(ScheduleKind kind, int64_t ranks, int64_t microbatches) {
-  GenerateOptions options;
-  options.kind = kind;
-  options.ranks = ranks;
-  options.microbatches = microbatches;
   std::string error;
-  auto schedule = generateSchedule(options, error);
+  auto schedule =
+      generateSchedule(GenerateOptions{kind, ranks, microbatches}, error);
   EXPECT_TRUE(schedule) << error;
   if (!schedule)
     return {};
-  Program program = insertComm(*schedule);
-  fuseOverlap(program);
-  EXPECT_TRUE(scheduleComm(program, {}, error)) << error;
-  return program;
+  std::optional<Program> program = lowerSchedule(*schedule, {}, error);
+  EXPECT_TRUE(program) << error;
+  return program ? std::move(*program) : Program();
 }
 
 ModelSpec smallModel() {

@@ -22,10 +22,7 @@ struct Simulated {
 
 Simulated simulateKind(ScheduleKind kind, int64_t ranks, int64_t mbs,
                        std::string_view spec = "") {
-  GenerateOptions g;
-  g.kind = kind;
-  g.ranks = ranks;
-  g.microbatches = mbs;
+  GenerateOptions g{kind, ranks, mbs};
   std::string error;
   std::optional<Schedule> s = generateSchedule(g, error);
   EXPECT_TRUE(s) << error;

@@ -371,10 +371,7 @@ TEST(Simulate, PeakActivationsCountTheForwardOfAPairFirst) {
 }
 
 TEST(Simulate, DualPlacementHoldsTwoStagesPerRank) {
-  GenerateOptions g;
-  g.kind = ScheduleKind::DualPipe;
-  g.ranks = 4;
-  g.microbatches = 8;
+  GenerateOptions g{ScheduleKind::DualPipe, 4, 8};
   std::string error;
   std::optional<Schedule> s = generateSchedule(g, error);
   ASSERT_TRUE(s) << error;
@@ -389,10 +386,7 @@ TEST(Simulate, DualPlacementHoldsTwoStagesPerRank) {
 
 TEST(Simulate, ScheduleReplayKeepsEachRanksComputeOrder) {
   for (ScheduleKind kind : allScheduleKinds()) {
-    GenerateOptions g;
-    g.kind = kind;
-    g.ranks = 4;
-    g.microbatches = 8;
+    GenerateOptions g{kind, 4, 8};
     std::string error;
     std::optional<Schedule> s = generateSchedule(g, error);
     ASSERT_TRUE(s) << toString(kind) << ": " << error;
@@ -417,10 +411,7 @@ TEST(Simulate, ScheduleReplayKeepsEachRanksComputeOrder) {
 
 TEST(Simulate, BinaryFractionCostsAreExact) {
   // Halves and quarters are exact in binary: no drift over many ops.
-  GenerateOptions g;
-  g.kind = ScheduleKind::OneFOneB;
-  g.ranks = 8;
-  g.microbatches = 64;
+  GenerateOptions g{ScheduleKind::OneFOneB, 8, 64};
   std::string error;
   std::optional<Schedule> s = generateSchedule(g, error);
   ASSERT_TRUE(s) << error;

@@ -33,10 +33,7 @@ std::vector<GenerateOptions> roundTripCases() {
       for (int64_t n : {1, 2, 5, 8, 16, 17})
         for (int64_t v : {1, 2, 3})
           for (int flags = 0; flags < 3; ++flags) {
-            GenerateOptions options;
-            options.kind = kind;
-            options.ranks = p;
-            options.microbatches = n;
+            GenerateOptions options{kind, p, n};
             options.virtualStages = v;
             options.overlap = flags != 1;
             options.forwardOnly = flags == 2;
@@ -96,10 +93,7 @@ TEST(TorchCsvRoundTrip, ExportImportExportIsIdentityForAllKinds) {
 
 TEST(TorchCsvImport, InfersThePlacementOfEachKind) {
   auto inferred = [](ScheduleKind kind, int64_t p, int64_t n, int64_t v = 2) {
-    GenerateOptions options;
-    options.kind = kind;
-    options.ranks = p;
-    options.microbatches = n;
+    GenerateOptions options{kind, p, n};
     options.virtualStages = v;
     std::string error;
     std::optional<Schedule> schedule = generateSchedule(options, error);

@@ -66,6 +66,13 @@ struct ScheduleCommOptions {
 bool scheduleComm(Program &program, const ScheduleCommOptions &options,
                   std::string &error);
 
+/// Level 2 to level 3 as pipe-lower does it before verification:
+/// insertComm, fuseOverlap, then scheduleComm with `options`. Returns
+/// nullopt and sets `error` where scheduleComm refuses.
+std::optional<Program> lowerSchedule(const Schedule &schedule,
+                                     const ScheduleCommOptions &options,
+                                     std::string &error);
+
 } // namespace dualpipe
 
 #endif // DUALPIPE_SCHEDULE_LOWER_H

@@ -41,30 +41,25 @@ ModelSpec modelSpec(const TestModel &model, int64_t stages) {
 std::optional<nlohmann::json> buildProgramJson(const TestSchedule &schedule,
                                                const TestModel &model,
                                                std::string &error) {
-  GenerateOptions options;
-  options.kind = schedule.kind;
-  options.ranks = schedule.ranks;
-  options.microbatches = schedule.microbatches;
+  GenerateOptions options{schedule.kind, schedule.ranks, schedule.microbatches};
   options.virtualStages = schedule.virtualStages;
   options.overlap = schedule.overlap;
   auto generated = generateSchedule(options, error);
   if (!generated)
     return std::nullopt;
-  Program program = insertComm(*generated);
-  fuseOverlap(program);
-  ScheduleCommOptions comm;
-  comm.policy = schedule.policy;
-  if (!scheduleComm(program, comm, error))
+  std::optional<Program> program =
+      lowerSchedule(*generated, ScheduleCommOptions{schedule.policy}, error);
+  if (!program)
     return std::nullopt;
-  ModelSpec spec = modelSpec(model, program.placement.stages);
-  auto stages =
-      partitionStages(spec, program.placement.stages, {}, schedule.kind, error);
+  ModelSpec spec = modelSpec(model, program->placement.stages);
+  auto stages = partitionStages(spec, program->placement.stages, {},
+                                schedule.kind, error);
   if (!stages)
     return std::nullopt;
   auto message = messageSpec(spec, error);
   if (!message)
     return std::nullopt;
-  return programToJson(program, spec, *stages, *message);
+  return programToJson(*program, spec, *stages, *message);
 }
 
 } // namespace dualpipe::testing

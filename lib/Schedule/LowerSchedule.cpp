@@ -1,0 +1,16 @@
+//===- LowerSchedule.cpp - The whole level-2 to level-3 lowering ----------===//
+#include "dualpipe/Schedule/Lower.h"
+
+namespace dualpipe {
+
+std::optional<Program> lowerSchedule(const Schedule &schedule,
+                                     const ScheduleCommOptions &options,
+                                     std::string &error) {
+  Program program = insertComm(schedule);
+  fuseOverlap(program);
+  if (!scheduleComm(program, options, error))
+    return std::nullopt;
+  return program;
+}
+
+} // namespace dualpipe
