@@ -170,6 +170,13 @@ std::optional<int64_t> envInt(const char *name, int64_t min, int64_t max,
 
 } // namespace
 
+std::string checkWorldSize(const GlooOptions &options, int64_t ranks) {
+  if (options.worldSize == ranks)
+    return "";
+  return "WORLD_SIZE is " + std::to_string(options.worldSize) +
+         " but the program has " + std::to_string(ranks) + " ranks";
+}
+
 std::optional<GlooOptions> glooOptionsFromEnv(std::string &error) {
   GlooOptions options;
   auto world = envInt("WORLD_SIZE", 1, 1 << 16, error);

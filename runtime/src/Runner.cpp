@@ -40,7 +40,6 @@ public:
   RunResult run() {
     RunResult result;
     result.checked = options_.check;
-    result.mirrored = program_.placement().kind == PlacementKind::Dual;
     result.peakLive.assign(program_.placement().ranks, 0);
     for (const auto &list : program_.program().ranks)
       result.instructions.push_back(static_cast<int64_t>(list.size()));
@@ -291,10 +290,9 @@ RunResult runGlooRank(const LoadedProgram &program, const RunOptions &options,
   std::string prefix = "rank " + std::to_string(gloo.rank) + ": ";
   if (failed.error = checkOptions(program, options); !failed.error.empty())
     return failed;
-  if (gloo.worldSize != program.placement().ranks) {
-    failed.error = prefix + "WORLD_SIZE is " + std::to_string(gloo.worldSize) +
-                   " but the program has " +
-                   std::to_string(program.placement().ranks) + " ranks";
+  if (std::string bad = checkWorldSize(gloo, program.placement().ranks);
+      !bad.empty()) {
+    failed.error = prefix + bad;
     return failed;
   }
   torch::set_num_threads(1);
@@ -339,7 +337,7 @@ std::string summaryLine(const RunResult &result, int64_t steps) {
   return out.str();
 }
 
-std::string checkLine(const RunResult &result) {
+std::string checkLine(const RunResult &result, const Placement &placement) {
   if (!result.checkFailures.empty())
     return "check: FAILED (" + std::to_string(result.checkFailures.size()) +
            " differences)";
@@ -350,7 +348,9 @@ std::string checkLine(const RunResult &result) {
          " stage copies within 1 - 2xy/(x^2+y^2) < " +
          formatDouble(kGradientTolerance, 3) + " (worst " +
          formatDouble(result.worstMismatch, 3) + ")" +
-         (result.mirrored ? ", mirrors identical after every step" : "");
+         (placement.kind == PlacementKind::Dual
+              ? ", mirrors identical after every step"
+              : "");
 }
 
 } // namespace dualpipe::runtime

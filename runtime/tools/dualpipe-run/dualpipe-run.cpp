@@ -185,7 +185,8 @@ void printErrors(const std::string &text) {
 }
 
 /// Prints rank 0's report; returns the exit status.
-int report(const CliOptions &cli, const RunResult &result, bool rankZero) {
+int report(const CliOptions &cli, const LoadedProgram &program,
+           const RunResult &result, bool rankZero) {
   if (!result.error.empty()) {
     printErrors(result.error);
     return kExitFailure;
@@ -195,7 +196,7 @@ int report(const CliOptions &cli, const RunResult &result, bool rankZero) {
   if (result.checked) {
     for (const std::string &failure : result.checkFailures)
       std::cout << "check: " << failure << "\n";
-    std::cout << checkLine(result) << "\n";
+    std::cout << checkLine(result, program.placement()) << "\n";
   }
   if (!cli.tracePath.empty()) {
     try {
@@ -233,7 +234,8 @@ int runThreadsSweep(const CliOptions &cli) {
       continue;
     }
     std::cout << header(*program, "threads") << std::endl;
-    status = std::max(status, report(cli, runThreads(*program, cli.run), true));
+    status = std::max(
+        status, report(cli, *program, runThreads(*program, cli.run), true));
   }
   return status;
 }
@@ -266,24 +268,23 @@ int main(int argc, char **argv) {
   }
   if (cli.backend == "threads") {
     std::cout << header(*program, "threads") << std::endl;
-    return report(cli, runThreads(*program, cli.run), true);
+    return report(cli, *program, runThreads(*program, cli.run), true);
   }
   auto gloo = glooOptionsFromEnv(error);
   if (!gloo) {
     printErrors(error);
     return kExitUsage;
   }
-  if (gloo->worldSize != program->placement().ranks) {
-    printErrors("WORLD_SIZE is " + std::to_string(gloo->worldSize) +
-                " but the program has " +
-                std::to_string(program->placement().ranks) + " ranks");
+  if (std::string bad = checkWorldSize(*gloo, program->placement().ranks);
+      !bad.empty()) {
+    printErrors(bad);
     return kExitUsage;
   }
   gloo->timeout = cli.run.timeout;
   if (gloo->rank == 0)
     std::cout << header(*program, "gloo") << std::endl;
   RunResult result = runGlooRank(*program, cli.run, *gloo);
-  int status = report(cli, result, gloo->rank == 0);
+  int status = report(cli, *program, result, gloo->rank == 0);
   // Skip destructors: a failed rank may still hold Gloo operations that its
   // dead peers will never complete.
   std::fflush(nullptr);

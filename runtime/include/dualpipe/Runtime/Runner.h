@@ -54,8 +54,6 @@ struct RunResult {
   std::vector<int64_t> peakLive;     // per rank, maximum over the steps
   std::vector<int64_t> instructions; // per rank, top-level instructions
   bool checked = false;
-  /// Dual placement: every stage has a mirror copy that --check compares.
-  bool mirrored = false;
   std::vector<std::string> checkFailures;
   int64_t lossesCompared = 0;
   int64_t stagesCompared = 0;
@@ -77,7 +75,8 @@ RunResult runGlooRank(const LoadedProgram &program, const RunOptions &options,
 /// The summary line: steps, time per step, peak live activations per rank.
 std::string summaryLine(const RunResult &result, int64_t steps);
 /// The --check verdict, one line.
-std::string checkLine(const RunResult &result);
+/// The mirror clause only for a dual placement, where stages have mirrors.
+std::string checkLine(const RunResult &result, const Placement &placement);
 
 } // namespace dualpipe::runtime
 

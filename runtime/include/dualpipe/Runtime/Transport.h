@@ -95,8 +95,14 @@ struct GlooOptions {
 /// missing or bad variable.
 std::optional<GlooOptions> glooOptionsFromEnv(std::string &error);
 
+/// Empty when the world of `options` has exactly `ranks` ranks, else the
+/// mismatch, e.g. "WORLD_SIZE is 3 but the program has 4 ranks".
+std::string checkWorldSize(const GlooOptions &options, int64_t ranks);
+
 /// Connects to the other ranks through a TCPStore at MASTER_ADDR:MASTER_PORT
-/// (rank 0 hosts it) and a ProcessGroupGloo on the loopback interface.
+/// (rank 0 hosts it) and a ProcessGroupGloo on the interface
+/// torch.distributed would pick (GLOO_SOCKET_IFNAME, loopback for a local
+/// master, else the host name's address).
 /// Throws CommError when the rendezvous fails or times out.
 std::unique_ptr<Transport> connectGloo(const GlooOptions &options);
 
