@@ -3,6 +3,8 @@
 #include "dualpipe/Runtime/Executor.h"
 #include "dualpipe/Runtime/Reference.h"
 
+#include "SpinWait.h"
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -141,14 +143,10 @@ std::string keyText(const MsgKey &key) {
 
 /// The second lane of overlapped pairs: one long-lived thread, so an
 /// overlap costs a queue hand-off rather than a thread start. Both sides spin
-/// briefly before they sleep (the lane waiting for work, the rank waiting for
-/// the lane's half): overlaps come in runs, and on a virtual machine a futex
-/// wake-up costs several times the spin.
+/// briefly before they sleep (runtime/src/SpinWait.h). the lane waiting for its next
+/// pair, the rank waiting for the lane's half.
 class Lane {
 public:
-  using Clock = std::chrono::steady_clock;
-  static constexpr std::chrono::microseconds kSpin{50};
-
   Lane() : thread_([this] { loop(); }) {}
   ~Lane() {
     {
@@ -161,13 +159,12 @@ public:
   /// Queues `fn`; `ticket` receives the number to pass to awaitBriefly.
   std::future<void> submit(std::function<void()> fn, uint64_t &ticket) {
     std::packaged_task<void()> task([this, fn = std::move(fn)] {
-      try {
-        fn();
-      } catch (...) {
-        completed_.fetch_add(1, std::memory_order_release);
-        throw;
-      }
-      completed_.fetch_add(1, std::memory_order_release);
+      // Counted on every exit, a throw included, for awaitBriefly.
+      struct Completion {
+        std::atomic<uint64_t> &count;
+        ~Completion() { count.fetch_add(1, std::memory_order_release); }
+      } completion{completed_};
+      fn();
     });
     std::future<void> done = task.get_future();
     {
@@ -182,20 +179,14 @@ public:
   /// Spins until the task with `ticket` has run or the spin time is over;
   /// the caller then blocks on the task's future as usual.
   void awaitBriefly(uint64_t ticket) const {
-    spinUntil(
+    spinBriefly(
         [&] { return completed_.load(std::memory_order_acquire) >= ticket; });
   }
 
 private:
-  template <typename Done> static void spinUntil(Done done) {
-    auto until = Clock::now() + kSpin;
-    while (!done() && Clock::now() < until)
-      std::this_thread::yield();
-  }
-
   void loop() {
     for (;;) {
-      spinUntil([&] { return queued_.load(std::memory_order_acquire); });
+      spinBriefly([&] { return queued_.load(std::memory_order_acquire); });
       std::packaged_task<void()> task;
       {
         std::unique_lock<std::mutex> lock(mutex_);

@@ -9,13 +9,14 @@
 
 #include "dualpipe/Runtime/Transport.h"
 
+#include "SpinWait.h"
+
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <sstream>
-#include <thread>
 #include <tuple>
 
 namespace dualpipe::runtime {
@@ -26,14 +27,9 @@ namespace {
 struct Op {
   torch::Tensor tensor; // a send's payload; a receive's result once matched
   /// Set under the hub's mutex after `tensor`; read without it by waiters
-  /// that spin before they sleep.
+  /// that spin before they sleep (SpinWait.h).
   std::atomic<bool> done{false};
 };
-
-/// How long a waiter spins before it sleeps on the hub's condition: most
-/// messages of a running pipeline arrive within it, and a sleeping waiter
-/// costs a futex wake-up (tens of microseconds on a virtual machine).
-constexpr std::chrono::microseconds kSpin{50};
 
 struct Channel {
   std::deque<std::shared_ptr<Op>> sends; // issued, no receive posted yet
@@ -81,10 +77,7 @@ public:
                 std::shared_ptr<Op> op, bool isSend)
       : state_(std::move(state)), op_(std::move(op)), send_(isSend) {}
   torch::Tensor wait(std::chrono::milliseconds timeout) override {
-    auto until = std::chrono::steady_clock::now() + kSpin;
-    while (!op_->done.load(std::memory_order_acquire) &&
-           std::chrono::steady_clock::now() < until)
-      std::this_thread::yield();
+    spinBriefly([&] { return op_->done.load(std::memory_order_acquire); });
     std::unique_lock<std::mutex> lock(state_->mutex);
     state_->waitFor(lock, timeout,
                     send_ ? "no matching recv was posted"
