@@ -1,8 +1,8 @@
-//===- MakeTestProgram.cpp - Program files for the shell tests ------------===//
+//===- MakeTestProgram.cpp - Program files without the compiler ----------===//
 //
-// Test-only helper (not installed, not a user tool): writes a program file
-// built through the core library, so the dualpipe-run shell tests do not
-// need the MLIR compiler.
+// Test helper (not installed, not a user tool): writes a program file built
+// through the core library, for runtime-only builds where the MLIR compiler
+// is absent and for the examples in docs/runtime.md.
 //
 //   dualpipe-make-test-program KIND RANKS MICROBATCHES OUT.json
 //       [kernel=mlp] [hidden=16] [seq_len=0] [loss=mse] [policy=eager]
