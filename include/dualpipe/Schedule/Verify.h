@@ -23,11 +23,21 @@ namespace dualpipe {
 
 inline constexpr size_t kDefaultMaxFindings = 20;
 
+/// How a level-3 program's sends meet its receives.
+///  ByKey:   by message key, receives posted early never block (the threads
+///           and Gloo transports; the semantics of Schedule.h).
+///  InOrder: NCCL's: no tags, the k-th send from a to b meets the k-th recv
+///           on b from a, and each rank's messages run in post groups on one
+///           in-order stream (CommGroups.h).
+enum class MessageMatching { ByKey, InOrder };
+
 struct VerifyOptions {
   /// Checking stops once this many findings are collected.
   size_t maxFindings = kDefaultMaxFindings;
   /// Level 2 only: simulate the schedule to prove every op can run.
   bool executability = true;
+  /// Level 3 only: the transport semantics the program is proven under.
+  MessageMatching matching = MessageMatching::ByKey;
 };
 
 /// Level 2 checks: sizes (placement consistent, one program per rank, kind
