@@ -669,14 +669,19 @@ bool scheduleComm(Program &program, const ScheduleCommOptions &options,
       "the " + std::string(toString(options.policy)) + " policy";
   if (options.policy == CommPolicy::Eager && options.lookahead >= 0)
     policy += " with lookahead " + std::to_string(options.lookahead);
-  if (std::optional<Finding> deadlock = findDeadlock(result)) {
+  std::vector<std::vector<FlatInstr>> flat;
+  for (const std::vector<Instr> &instrs : result.ranks)
+    flat.push_back(flattenRank(instrs));
+  std::vector<std::vector<int64_t>> partner = pairMessages(flat);
+  if (std::optional<Finding> deadlock = findDeadlock(flat, partner)) {
     error = policy + " would deadlock: " +
             deadlock->message.substr(std::string("deadlock: ").size());
     return false;
   }
   // The in-order policy's promise, checked like the rendezvous one.
   if (options.policy == CommPolicy::InOrder)
-    if (std::vector<Finding> inOrder = checkInOrder(result, 1);
+    if (std::vector<Finding> inOrder =
+            checkInOrder(flat, partner, result.placement.stages, 1);
         !inOrder.empty()) {
       error =
           policy + " would break in-order matching: " + inOrder.front().message;
