@@ -174,6 +174,19 @@ TEST(LowerInOrderTest, RefusesWhatItCannotOrder) {
   EXPECT_FALSE(scheduleComm(unmatched, options, error));
   EXPECT_EQ(error, "rank 0: in-order policy: recv grad(stage 1, mb 0) from "
                    "rank 1 has no matching send on rank 1");
+
+  Program lonelySend = *program;
+  lonelySend.ranks[0].erase(lonelySend.ranks[0].begin());     // its grad recv
+  lonelySend.ranks[0].erase(lonelySend.ranks[0].begin() + 2); // and wait
+  EXPECT_FALSE(scheduleComm(lonelySend, options, error));
+  EXPECT_EQ(error, "rank 1: in-order policy: send grad(stage 1, mb 0) to "
+                   "rank 0 has no matching recv on rank 0");
+
+  Program badPeer = *program;
+  badPeer.ranks[1][0].peer = 7; // rank 1's recv of activation(0, 0)
+  EXPECT_FALSE(scheduleComm(badPeer, options, error));
+  EXPECT_EQ(error, "rank 1: in-order policy: recv activation(stage 0, mb 0) "
+                   "from rank 7: no such peer");
 }
 
 } // namespace
