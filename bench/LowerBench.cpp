@@ -25,18 +25,29 @@ Schedule scheduleOf(const benchmark::State &state) {
                        state.range(0), state.range(1));
 }
 
-/// Everything a compiler run does for one schedule, verified at the end.
-void BM_Pipeline(benchmark::State &state) {
+/// Everything a compiler run does for one schedule, verified at the end
+/// under the matching the policy is made for.
+void pipelineBench(benchmark::State &state, CommPolicy policy,
+                   MessageMatching matching) {
   Schedule probe = scheduleOf(state);
+  VerifyOptions options;
+  options.matching = matching;
   for (auto _ : state) {
     Schedule schedule = scheduleOf(state);
-    Program program = lowerOrDie(schedule, CommPolicy::Eager);
-    std::vector<Finding> findings = verifyProgram(program);
+    Program program = lowerOrDie(schedule, policy);
+    std::vector<Finding> findings = verifyProgram(program, options);
     if (!findings.empty())
       state.SkipWithError(findings.front().message.c_str());
     benchmark::DoNotOptimize(findings);
   }
   reportPerOp(state, computeOps(probe));
+}
+void BM_Pipeline(benchmark::State &state) {
+  pipelineBench(state, CommPolicy::Eager, MessageMatching::ByKey);
+}
+/// The same for NCCL: the in-order policy, proven under in-order matching.
+void BM_PipelineInOrder(benchmark::State &state) {
+  pipelineBench(state, CommPolicy::InOrder, MessageMatching::InOrder);
 }
 
 void BM_InsertComm(benchmark::State &state) {
@@ -80,6 +91,9 @@ void BM_ScheduleCommEager(benchmark::State &state) {
 void BM_ScheduleCommReference(benchmark::State &state) {
   scheduleCommBench(state, CommPolicy::Reference);
 }
+void BM_ScheduleCommInOrder(benchmark::State &state) {
+  scheduleCommBench(state, CommPolicy::InOrder);
+}
 
 void BM_VerifySchedule(benchmark::State &state) {
   Schedule schedule = scheduleOf(state);
@@ -88,20 +102,48 @@ void BM_VerifySchedule(benchmark::State &state) {
   reportPerOp(state, computeOps(schedule));
 }
 
-void BM_VerifyProgram(benchmark::State &state) {
+/// Times `check` on the program that `policy` lowers the schedule to.
+template <typename Check>
+void programBench(benchmark::State &state, CommPolicy policy, Check check) {
   Schedule schedule = scheduleOf(state);
-  Program program = lowerOrDie(schedule, CommPolicy::Reference);
+  Program program = lowerOrDie(schedule, policy);
   for (auto _ : state)
-    benchmark::DoNotOptimize(verifyProgram(program));
+    benchmark::DoNotOptimize(check(program));
   reportPerOp(state, computeOps(schedule));
 }
 
+VerifyOptions matchingOf(MessageMatching matching) {
+  VerifyOptions options;
+  options.matching = matching;
+  return options;
+}
+
+void BM_VerifyProgram(benchmark::State &state) {
+  programBench(state, CommPolicy::Reference,
+               [](const Program &p) { return verifyProgram(p); });
+}
+
+/// One in-order program verified under either matching: what proving it
+/// for NCCL costs over proving it by key.
+void BM_VerifyInOrderProgramByKey(benchmark::State &state) {
+  programBench(state, CommPolicy::InOrder, [](const Program &p) {
+    return verifyProgram(p, matchingOf(MessageMatching::ByKey));
+  });
+}
+void BM_VerifyInOrderProgramInOrder(benchmark::State &state) {
+  programBench(state, CommPolicy::InOrder, [](const Program &p) {
+    return verifyProgram(p, matchingOf(MessageMatching::InOrder));
+  });
+}
+
+void BM_CheckInOrder(benchmark::State &state) {
+  programBench(state, CommPolicy::InOrder,
+               [](const Program &p) { return checkInOrder(p); });
+}
+
 void BM_FindDeadlock(benchmark::State &state) {
-  Schedule schedule = scheduleOf(state);
-  Program program = lowerOrDie(schedule, CommPolicy::Reference);
-  for (auto _ : state)
-    benchmark::DoNotOptimize(findDeadlock(program));
-  reportPerOp(state, computeOps(schedule));
+  programBench(state, CommPolicy::Reference,
+               [](const Program &p) { return findDeadlock(p); });
 }
 
 /// (ranks, micro-batches, 0 = DualPipe / 1 = DualPipeV): the micro-batch
@@ -116,12 +158,17 @@ void sizes(benchmark::internal::Benchmark *bench) {
 }
 
 BENCHMARK(BM_Pipeline)->Apply(sizes);
+BENCHMARK(BM_PipelineInOrder)->Apply(sizes);
 BENCHMARK(BM_InsertComm)->Apply(sizes);
 BENCHMARK(BM_FuseOverlap)->Apply(sizes);
 BENCHMARK(BM_ScheduleCommEager)->Apply(sizes);
 BENCHMARK(BM_ScheduleCommReference)->Apply(sizes);
+BENCHMARK(BM_ScheduleCommInOrder)->Apply(sizes);
 BENCHMARK(BM_VerifySchedule)->Apply(sizes);
 BENCHMARK(BM_VerifyProgram)->Apply(sizes);
+BENCHMARK(BM_VerifyInOrderProgramByKey)->Apply(sizes);
+BENCHMARK(BM_VerifyInOrderProgramInOrder)->Apply(sizes);
+BENCHMARK(BM_CheckInOrder)->Apply(sizes);
 BENCHMARK(BM_FindDeadlock)->Apply(sizes);
 
 } // namespace

@@ -1,10 +1,8 @@
 //===- ScheduleComm.cpp - pipe-schedule-comm ------------------------------===//
 //
 // Each rank program is taken apart into its compute steps and a pool of comm
-// (every Recv tied to the step that consumes its value, every Send to the step
-// that produces it), then reassembled in the order a policy wants. Tying comm
-// to steps by value rather than by position makes the pass re-runnable: any
-// policy can re-place the output of any other.
+// (ScheduleCommParts.h), then reassembled in the order a policy wants: eager
+// and reference here, in-order in ScheduleCommInOrder.cpp.
 //
 // The reference policy replays the calls of deepseek-ai/DualPipe's step()
 // (dualpipe.py and dualpipev.py share them): which receives and sends each
@@ -14,6 +12,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ScheduleCommParts.h"
+
 #include "dualpipe/Schedule/Dependencies.h"
 #include "dualpipe/Schedule/Lower.h"
 #include "dualpipe/Schedule/Verify.h"
@@ -22,12 +22,19 @@
 #include <array>
 #include <functional>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace dualpipe {
 
 std::string_view toString(CommPolicy policy) {
-  return policy == CommPolicy::Eager ? "eager" : "reference";
+  switch (policy) {
+  case CommPolicy::Eager:
+    return "eager";
+  case CommPolicy::Reference:
+    return "reference";
+  case CommPolicy::InOrder:
+    return "in-order";
+  }
+  return "eager";
 }
 
 std::optional<CommPolicy> parseCommPolicy(std::string_view text) {
@@ -35,164 +42,20 @@ std::optional<CommPolicy> parseCommPolicy(std::string_view text) {
     return CommPolicy::Eager;
   if (text == "reference")
     return CommPolicy::Reference;
+  if (text == "in-order")
+    return CommPolicy::InOrder;
   return std::nullopt;
 }
 
 namespace {
 
-//===----------------------------------------------------------------------===//
-// Taking a rank apart
-//===----------------------------------------------------------------------===//
-
-struct PooledRecv {
-  Instr recv;
-  Instr wait; // the original wait when there was one (keeps its origin)
-  int64_t consumer = -1;
-};
-
-struct PooledSend {
-  Instr send;
-  int64_t producer = -1;
-};
-
-/// A rank program as compute steps (Compute, or Overlap holding only its
-/// computations) plus the comm tied to them, in program order.
-struct RankParts {
-  std::vector<Instr> steps;
-  std::vector<PooledRecv> recvs;
-  std::vector<PooledSend> sends;
-};
-
-class RankDecomposer {
-public:
-  RankDecomposer(int64_t rank, int64_t stages, std::string &error)
-      : rank(rank), stages(stages), error(error) {}
-
-  std::optional<RankParts> decompose(const std::vector<Instr> &instrs) {
-    for (const Instr &instr : instrs)
-      if (!take(instr, /*inBody=*/false))
-        return std::nullopt;
-    for (size_t step = 0; step < parts.steps.size(); ++step)
-      indexStep(static_cast<int64_t>(step));
-    if (!tieRecvs() || !tieSends() || !tieWaits())
-      return std::nullopt;
-    return std::move(parts);
-  }
-
-private:
-  bool fail(std::string message) {
-    error = rankPrefix(rank) + std::move(message);
-    return false;
-  }
-
-  bool take(const Instr &instr, bool inBody) {
-    switch (instr.kind) {
-    case InstrKind::Compute:
-      if (inBody)
-        parts.steps.back().body.push_back(instr);
-      else
-        parts.steps.push_back(instr);
-      return true;
-    case InstrKind::Overlap: {
-      if (inBody)
-        return fail("overlap nested inside an overlap");
-      Instr shell;
-      shell.kind = InstrKind::Overlap;
-      shell.origin = instr.origin;
-      parts.steps.push_back(std::move(shell));
-      for (const Instr &inner : instr.body)
-        if (!take(inner, /*inBody=*/true))
-          return false;
-      return true;
-    }
-    case InstrKind::Recv:
-      parts.recvs.push_back(PooledRecv{instr, Instr{}, -1});
-      return true;
-    case InstrKind::Send:
-      parts.sends.push_back(PooledSend{instr, -1});
-      return true;
-    case InstrKind::Wait:
-      waits.push_back(instr);
-      return true;
-    }
-    return true;
-  }
-
-  void indexStep(int64_t step) {
-    const Instr &instr = parts.steps[step];
-    auto index = [&](const ComputeOp &op) {
-      if (std::optional<MsgKey> key = consumedValue(op, stages))
-        consumerOf.emplace(*key, step);
-      if (std::optional<MsgKey> key = producedValue(op, stages))
-        producerOf.emplace(*key, step);
-    };
-    if (instr.kind == InstrKind::Compute)
-      index(instr.op);
-    for (const Instr &inner : instr.body)
-      index(inner.op);
-  }
-
-  bool tieRecvs() {
-    for (PooledRecv &pooled : parts.recvs) {
-      auto it = consumerOf.find(pooled.recv.key);
-      if (it == consumerOf.end())
-        return fail("recv " + describe(pooled.recv.key) +
-                    " has no consumer on this rank");
-      pooled.consumer = it->second;
-      pooled.wait.kind = InstrKind::Wait;
-      pooled.wait.token = pooled.recv.token;
-      recvByToken.emplace(pooled.recv.token, &pooled);
-    }
-    return true;
-  }
-
-  bool tieSends() {
-    for (PooledSend &pooled : parts.sends) {
-      auto it = producerOf.find(pooled.send.key);
-      if (it == producerOf.end())
-        return fail("send " + describe(pooled.send.key) +
-                    " has no producer on this rank");
-      pooled.producer = it->second;
-      if (pooled.send.token >= 0)
-        sendTokens.insert(pooled.send.token);
-    }
-    return true;
-  }
-
-  /// Waits are re-created by the policy; only a recv's first wait is kept,
-  /// for its origin. Waits on send tokens belong to the old policy.
-  bool tieWaits() {
-    for (const Instr &wait : waits) {
-      auto it = recvByToken.find(wait.token);
-      if (it != recvByToken.end()) {
-        if (it->second->wait.origin < 0)
-          it->second->wait = wait;
-        continue;
-      }
-      if (!sendTokens.count(wait.token))
-        return fail("wait on unknown token " + std::to_string(wait.token));
-    }
-    return true;
-  }
-
-  int64_t rank;
-  int64_t stages;
-  std::string &error;
-  RankParts parts;
-  std::vector<Instr> waits;
-  std::unordered_map<MsgKey, int64_t, MsgKeyHash> consumerOf, producerOf;
-  std::unordered_map<int64_t, PooledRecv *> recvByToken;
-  std::unordered_set<int64_t> sendTokens;
-};
+using detail::blockingSend;
+using detail::PooledRecv;
+using detail::RankParts;
 
 //===----------------------------------------------------------------------===//
 // Eager
 //===----------------------------------------------------------------------===//
-
-Instr blockingSend(Instr send) {
-  send.token = -1;
-  return send;
-}
 
 std::vector<Instr> placeEager(RankParts &parts, int64_t lookahead) {
   size_t steps = parts.steps.size();
@@ -770,31 +633,6 @@ placeReference(const Program &program, std::vector<RankParts> &ranks,
   return placed;
 }
 
-/// Tokens 0,1,2,... in program order, rank after rank.
-void renumberTokens(Program &program) {
-  int64_t next = 0;
-  for (std::vector<Instr> &instrs : program.ranks) {
-    std::unordered_map<int64_t, int64_t> renamed;
-    auto visit = [&](Instr &instr) {
-      bool defines =
-          (instr.kind == InstrKind::Recv || instr.kind == InstrKind::Send) &&
-          instr.token >= 0;
-      if (defines) {
-        renamed[instr.token] = next;
-        instr.token = next++;
-      } else if (instr.kind == InstrKind::Wait) {
-        auto it = renamed.find(instr.token);
-        instr.token = it == renamed.end() ? -1 : it->second;
-      }
-    };
-    for (Instr &instr : instrs) {
-      visit(instr);
-      for (Instr &inner : instr.body)
-        visit(inner);
-    }
-  }
-}
-
 } // namespace
 
 bool scheduleComm(Program &program, const ScheduleCommOptions &options,
@@ -802,9 +640,9 @@ bool scheduleComm(Program &program, const ScheduleCommOptions &options,
   std::vector<RankParts> ranks;
   ranks.reserve(program.ranks.size());
   for (size_t rank = 0; rank < program.ranks.size(); ++rank) {
-    RankDecomposer decomposer(static_cast<int64_t>(rank),
-                              program.placement.stages, error);
-    std::optional<RankParts> parts = decomposer.decompose(program.ranks[rank]);
+    std::optional<RankParts> parts = detail::decomposeRank(
+        static_cast<int64_t>(rank), program.placement.stages,
+        program.ranks[rank], error);
     if (!parts)
       return false;
     ranks.push_back(std::move(*parts));
@@ -818,21 +656,37 @@ bool scheduleComm(Program &program, const ScheduleCommOptions &options,
       result.ranks.push_back(placeEager(parts, options.lookahead));
   } else {
     std::optional<std::vector<std::vector<Instr>>> placed =
-        placeReference(program, ranks, error);
+        options.policy == CommPolicy::Reference
+            ? placeReference(program, ranks, error)
+            : detail::placeInOrder(ranks, error);
     if (!placed)
       return false;
     result.ranks = std::move(*placed);
   }
-  renumberTokens(result);
+  detail::renumberTokens(result);
 
-  if (std::optional<Finding> deadlock = findDeadlock(result)) {
-    error = "the " + std::string(toString(options.policy)) + " policy";
-    if (options.policy == CommPolicy::Eager && options.lookahead >= 0)
-      error += " with lookahead " + std::to_string(options.lookahead);
-    error += " would deadlock: " +
-             deadlock->message.substr(std::string("deadlock: ").size());
+  std::string policy =
+      "the " + std::string(toString(options.policy)) + " policy";
+  if (options.policy == CommPolicy::Eager && options.lookahead >= 0)
+    policy += " with lookahead " + std::to_string(options.lookahead);
+  std::vector<std::vector<FlatInstr>> flat;
+  for (const std::vector<Instr> &instrs : result.ranks)
+    flat.push_back(flattenRank(instrs));
+  std::vector<std::vector<int64_t>> partner = pairMessages(flat);
+  if (std::optional<Finding> deadlock = findDeadlock(flat, partner)) {
+    error = policy + " would deadlock: " +
+            deadlock->message.substr(std::string("deadlock: ").size());
     return false;
   }
+  // The in-order policy's promise, checked like the rendezvous one.
+  if (options.policy == CommPolicy::InOrder)
+    if (std::vector<Finding> inOrder =
+            checkInOrder(flat, partner, result.placement.stages, 1);
+        !inOrder.empty()) {
+      error =
+          policy + " would break in-order matching: " + inOrder.front().message;
+      return false;
+    }
   program = std::move(result);
   return true;
 }

@@ -139,14 +139,26 @@ public:
     checkPairing();
     checkTokens();
     checkData();
-    if (!full())
-      if (std::optional<Finding> deadlock = findDeadlock(flat, partner))
-        findings.push_back(std::move(*deadlock));
+    checkDeadlockFreedom();
     return std::move(findings);
   }
 
 private:
   bool full() const { return findings.size() >= options.maxFindings; }
+
+  /// Under the semantics of the transport the options name.
+  void checkDeadlockFreedom() {
+    if (full())
+      return;
+    if (options.matching == MessageMatching::ByKey) {
+      if (std::optional<Finding> deadlock = findDeadlock(flat, partner))
+        findings.push_back(std::move(*deadlock));
+      return;
+    }
+    for (Finding &finding : checkInOrder(flat, partner, placement.stages,
+                                         options.maxFindings - findings.size()))
+      findings.push_back(std::move(finding));
+  }
 
   void report(int64_t rank, const FlatInstr &at, std::string message,
               std::vector<Finding::Note> notes = {}) {

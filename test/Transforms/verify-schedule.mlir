@@ -4,6 +4,7 @@
 // RUN: for k in dualpipe dualpipev 1f1b interleaved-1f1b zb-h1 zbv gpipe; do \
 // RUN:   echo | dualpipe-opt - --pipe-generate-schedule="kind=$k ranks=4 microbatches=8" --pipe-verify-schedule -o /dev/null || exit 1; \
 // RUN:   echo | dualpipe-opt - --pipe-lower="kind=$k ranks=4 microbatches=8" | dualpipe-opt --pipe-verify-schedule -o /dev/null || exit 1; \
+// RUN:   echo | dualpipe-opt - --pipe-lower="kind=$k ranks=4 microbatches=8 policy=in-order" | dualpipe-opt --pipe-verify-schedule="matching=in-order" -o /dev/null || exit 1; \
 // RUN: done
 // RUN: echo | dualpipe-opt - --pipe-lower="kind=dualpipev ranks=4 microbatches=8 policy=reference" | dualpipe-opt --pipe-verify-schedule -o /dev/null
 // RUN: echo | dualpipe-opt - --pipe-lower="kind=zbv ranks=2 microbatches=4 forward-only=true" | dualpipe-opt --pipe-verify-schedule -o /dev/null

@@ -10,28 +10,17 @@
 #include "dualpipe/Schedule/Lower.h"
 #include "dualpipe/Schedule/Verify.h"
 
+#include "LowerTestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
 using namespace dualpipe;
+using dualpipe::test::firstMessage;
+using dualpipe::test::label;
 
 namespace {
-
-std::string label(const GenerateOptions &options) {
-  return std::string(toString(options.kind)) + " " +
-         std::to_string(options.ranks) + "x" +
-         std::to_string(options.microbatches) +
-         (options.kind == ScheduleKind::Interleaved1F1B
-              ? " v" + std::to_string(options.virtualStages)
-              : "") +
-         (options.overlap ? "" : " no-overlap") +
-         (options.forwardOnly ? " forward-only" : "");
-}
-
-std::string firstMessage(const std::vector<Finding> &findings) {
-  return findings.empty() ? "" : findings.front().message;
-}
 
 /// Lowers `schedule` under `policy`, failing the test on any error.
 std::optional<Program> lower(const Schedule &schedule, CommPolicy policy,
@@ -134,8 +123,13 @@ std::vector<Instr> &listOf(Program &program, size_t rank, size_t top,
 /// Everything the verifier and the policies do must terminate on `program`.
 void exerciseAll(const Program &program) {
   (void)verifyProgram(program);
+  VerifyOptions inOrder;
+  inOrder.matching = MessageMatching::InOrder;
+  (void)verifyProgram(program, inOrder);
+  (void)checkInOrder(program);
   (void)findDeadlock(program);
-  for (CommPolicy policy : {CommPolicy::Eager, CommPolicy::Reference}) {
+  for (CommPolicy policy :
+       {CommPolicy::Eager, CommPolicy::Reference, CommPolicy::InOrder}) {
     Program copy = program;
     std::string error;
     ScheduleCommOptions options;
@@ -151,18 +145,21 @@ struct MutationCounts {
   int rejected = 0;
 };
 
-void fuzz(const GenerateOptions &generate, CommPolicy policy) {
+void fuzz(const GenerateOptions &generate, CommPolicy policy,
+          MessageMatching matching = MessageMatching::ByKey) {
   std::string error;
   std::optional<Schedule> schedule = generateSchedule(generate, error);
   ASSERT_TRUE(schedule) << error;
   std::optional<Program> valid = lower(*schedule, policy, label(generate));
   ASSERT_TRUE(valid);
-  ASSERT_TRUE(verifyProgram(*valid).empty());
+  VerifyOptions options;
+  options.matching = matching;
+  ASSERT_TRUE(verifyProgram(*valid, options).empty());
   MutationCounts counts;
   auto judge = [&](const Program &mutated, bool mustReject,
                    const std::string &what) {
     exerciseAll(mutated);
-    bool rejected = !verifyProgram(mutated).empty();
+    bool rejected = !verifyProgram(mutated, options).empty();
     EXPECT_TRUE(rejected || !mustReject) << what;
     ++(rejected ? counts.rejected : counts.accepted);
   };
@@ -219,6 +216,17 @@ TEST(LowerSweepTest, MutationFuzzDualPipeVEager) {
 
 TEST(LowerSweepTest, MutationFuzzZBV) {
   fuzz(GenerateOptions{ScheduleKind::ZBV, 3, 6}, CommPolicy::Eager);
+}
+
+TEST(LowerSweepTest, MutationFuzzInOrderDualPipe) {
+  fuzz(GenerateOptions{ScheduleKind::DualPipe, 4, 8}, CommPolicy::InOrder,
+       MessageMatching::InOrder);
+}
+
+TEST(LowerSweepTest, MutationFuzzInOrderInterleaved) {
+  GenerateOptions options{ScheduleKind::Interleaved1F1B, 3, 6};
+  options.virtualStages = 2;
+  fuzz(options, CommPolicy::InOrder, MessageMatching::InOrder);
 }
 
 } // namespace

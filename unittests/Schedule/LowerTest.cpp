@@ -89,10 +89,12 @@ Program lowered(const Schedule &schedule, const ScheduleCommOptions &options) {
 using Ranks = std::vector<std::string>;
 
 TEST(LowerTest, PolicySpellings) {
-  for (CommPolicy p : {CommPolicy::Eager, CommPolicy::Reference})
+  for (CommPolicy p :
+       {CommPolicy::Eager, CommPolicy::Reference, CommPolicy::InOrder})
     EXPECT_EQ(parseCommPolicy(toString(p)), p);
   EXPECT_EQ(toString(CommPolicy::Eager), "eager");
   EXPECT_EQ(toString(CommPolicy::Reference), "reference");
+  EXPECT_EQ(toString(CommPolicy::InOrder), "in-order");
   EXPECT_FALSE(parseCommPolicy("Eager"));
   EXPECT_FALSE(parseCommPolicy(""));
 }
@@ -146,6 +148,19 @@ TEST(LowerTest, OneFOneBEagerLookahead) {
                    "g1.0>0, wait #4, F1.1, recv a0.2<0 #5, B1.1, send g1.1>0, "
                    "wait #5, F1.2, B1.2, send g1.2>0"}));
   EXPECT_TRUE(verifyProgram(program).empty());
+}
+
+/// in-order: each message posted on both ranks in the group right after its
+/// producer's round (rank 0 runs at rounds 0 1 3 5, rank 1 at 1 2 3 4),
+/// receives before sends, waited right before its consumer.
+TEST(LowerTest, OneFOneBInOrder) {
+  Program program = lowered(generate(ScheduleKind::OneFOneB, 2, 2),
+                            policy(CommPolicy::InOrder));
+  EXPECT_EQ(compact(program),
+            (Ranks{"F0.0, send a0.0>1, F0.1, send a0.1>1, recv g1.0<1 #0, "
+                   "wait #0, B0.0, recv g1.1<1 #1, wait #1, B0.1",
+                   "recv a0.0<0 #2, wait #2, F1.0, recv a0.1<0 #3, B1.0, "
+                   "send g1.0>0, wait #3, F1.1, B1.1, send g1.1>0"}));
 }
 
 TEST(LowerTest, EagerLookaheadThatDeadlocksIsRefused) {

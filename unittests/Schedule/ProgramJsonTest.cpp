@@ -3,6 +3,7 @@
 #include "dualpipe/Schedule/ProgramJson.h"
 #include "dualpipe/Schedule/Generate.h"
 #include "dualpipe/Schedule/Lower.h"
+#include "dualpipe/Schedule/Verify.h"
 
 #include <gtest/gtest.h>
 
@@ -125,6 +126,31 @@ TEST(ProgramJson, RoundTripsEveryKind) {
         w.file)
         << toString(kind);
   }
+}
+
+/// The eager program of `--pipe-lower="kind=1f1b ranks=2 microbatches=2"`
+/// read back from its program file and verified as the runtime does at load
+/// for --backend nccl (in-order matching, first finding): the message the
+/// LOWER check of test/Transforms/verify-in-order.mlir expects from the pass.
+TEST(ProgramJson, InOrderCheckAtLoadGivesThePassMessage) {
+  Written w = write(ScheduleKind::OneFOneB, 2, 2);
+  std::string error;
+  std::optional<ProgramFile> file = programFromJson(w.file, error);
+  ASSERT_TRUE(file) << error;
+  EXPECT_TRUE(verifyProgram(file->program).empty());
+  VerifyOptions options;
+  options.matching = MessageMatching::InOrder;
+  options.maxFindings = 1;
+  std::vector<Finding> atLoad = verifyProgram(file->program, options);
+  ASSERT_EQ(atLoad.size(), 1u);
+  EXPECT_EQ(atLoad[0].message,
+            "deadlock under in-order matching: rank 0 waits at recv "
+            "grad(stage 1, mb 0) from rank 1, rank 1 waits at recv "
+            "activation(stage 0, mb 0) from rank 0");
+  EXPECT_EQ(instructionPath(atLoad[0].where), "programs[0].instructions[0]");
+  std::vector<Finding> compiled = verifyProgram(w.program, options);
+  ASSERT_EQ(compiled.size(), 1u);
+  EXPECT_EQ(compiled[0].message, atLoad[0].message);
 }
 
 TEST(ProgramJson, WritesHeaderPlacementAndDefaults) {

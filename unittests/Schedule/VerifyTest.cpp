@@ -9,14 +9,20 @@
 #include "dualpipe/Schedule/Generate.h"
 #include "dualpipe/Schedule/Lower.h"
 
+#include "VerifyTestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 using namespace dualpipe;
+using namespace dualpipe::test;
 
 namespace {
+
+// Hides POSIX wait(int *), which wait(0) would also name.
+using dualpipe::test::wait;
 
 using Messages = std::vector<std::string>;
 
@@ -27,74 +33,12 @@ Messages messagesOf(const std::vector<Finding> &findings) {
   return messages;
 }
 
-ComputeOp F(int64_t stage, int64_t mb) { return {OpKind::F, stage, mb}; }
-ComputeOp B(int64_t stage, int64_t mb) { return {OpKind::B, stage, mb}; }
-ComputeOp I(int64_t stage, int64_t mb) { return {OpKind::I, stage, mb}; }
-ComputeOp W(int64_t stage, int64_t mb) { return {OpKind::W, stage, mb}; }
-
-Step step(ComputeOp op) { return Step{op, std::nullopt, -1}; }
-Step pair(ComputeOp forward, ComputeOp backward) {
-  return Step{forward, backward, -1};
-}
-
-Placement placement(PlacementKind kind, int64_t ranks, int64_t stages,
-                    int64_t microbatches) {
-  return Placement{kind, ranks, stages, microbatches};
-}
-
-Schedule schedule(Placement where, std::vector<std::vector<Step>> ranks) {
-  return Schedule{std::nullopt, where, std::move(ranks)};
-}
-
 /// 1F1B over 2 ranks and 2 micro-batches.
 Schedule twoRankSchedule() {
   return schedule(
       placement(PlacementKind::Standard, 2, 2, 2),
       {{step(F(0, 0)), step(F(0, 1)), step(B(0, 0)), step(B(0, 1))},
        {step(F(1, 0)), step(B(1, 0)), step(F(1, 1)), step(B(1, 1))}});
-}
-
-Instr compute(ComputeOp op) {
-  Instr instr;
-  instr.op = op;
-  return instr;
-}
-Instr message(InstrKind kind, MsgKind what, int64_t stage, int64_t mb,
-              int64_t peer, int64_t token) {
-  Instr instr;
-  instr.kind = kind;
-  instr.key = MsgKey{what, stage, mb};
-  instr.peer = peer;
-  instr.token = token;
-  return instr;
-}
-Instr sendAct(int64_t stage, int64_t mb, int64_t peer, int64_t token = -1) {
-  return message(InstrKind::Send, MsgKind::Activation, stage, mb, peer, token);
-}
-Instr sendGrad(int64_t stage, int64_t mb, int64_t peer, int64_t token = -1) {
-  return message(InstrKind::Send, MsgKind::Gradient, stage, mb, peer, token);
-}
-Instr recvAct(int64_t stage, int64_t mb, int64_t peer, int64_t token) {
-  return message(InstrKind::Recv, MsgKind::Activation, stage, mb, peer, token);
-}
-Instr recvGrad(int64_t stage, int64_t mb, int64_t peer, int64_t token) {
-  return message(InstrKind::Recv, MsgKind::Gradient, stage, mb, peer, token);
-}
-Instr wait(int64_t token) {
-  Instr instr;
-  instr.kind = InstrKind::Wait;
-  instr.token = token;
-  return instr;
-}
-Instr overlap(std::vector<Instr> body) {
-  Instr instr;
-  instr.kind = InstrKind::Overlap;
-  instr.body = std::move(body);
-  return instr;
-}
-
-Program program(Placement where, std::vector<std::vector<Instr>> ranks) {
-  return Program{std::nullopt, where, std::move(ranks)};
 }
 
 /// twoRankSchedule() lowered with the eager policy.

@@ -13,7 +13,17 @@
 //    traffic with one peer inside a group never blocks another peer's, and the
 //    group completes when every operation in it has met its partner;
 //  * the next group on the stream starts only after the previous one is
-//    complete.
+//    complete;
+//  * a group holding a Send starts only once the computation that produces
+//    the sent value has run (the stream waits on that computation's event);
+//  * a Wait makes the rank's compute stream wait until the group holding the
+//    message of its token is complete (an event recorded after the group):
+//    NCCL reports when a group is done, not when one operation in it is.
+// Everything else on the compute stream runs in program order. Under these
+// rules a program is correct when findOrderMismatches and
+// findInOrderDeadlock (Verify.h) find nothing, which verifyProgram checks
+// with VerifyOptions::matching = InOrder; the in-order comm policy
+// (Lower.h) makes programs that pass.
 //
 //===----------------------------------------------------------------------===//
 #ifndef DUALPIPE_SCHEDULE_COMMGROUPS_H

@@ -24,6 +24,7 @@ namespace dualpipe {
 enum class CommPolicy {
   Eager,     // "eager"
   Reference, // "reference"
+  InOrder,   // "in-order"
 };
 std::string_view toString(CommPolicy policy);
 std::optional<CommPolicy> parseCommPolicy(std::string_view text);
@@ -54,11 +55,22 @@ void fuseOverlap(Program &program);
 ///    together with the (asynchronous) sends of the step before it, and
 ///    everything outstanding is waited right before each compute step, with
 ///    the few early posts and late sends of deepseek-ai/DualPipe's step().
+///  in-order (every kind): valid under MessageMatching::InOrder (NCCL) as
+///    well as by key. The compute steps are given rounds by a unit-time
+///    simulation (a step runs one round after the latest of its rank's
+///    previous step and the producers of its inputs); each message travels
+///    in the round of its producer: its send and its recv are posted, on
+///    both ranks, in one post group right after the rank's step of that
+///    round (receives first, then sends, each by the sender's step and key),
+///    and waited right before the consumer. So every pair's receives follow
+///    its sends, and a round's group only waits for groups of the same
+///    round. Needs every message matched and the compute order executable.
 /// Overlap bodies keep their comm inside (posted before / waited before /
-/// sent after). Tokens are renumbered 0,1,2,... in program order. Returns
-/// false, leaving `program` unchanged, and sets `error` if the policy does
-/// not apply, a comm instruction has no compute op to attach to, or the
-/// result would deadlock.
+/// sent after; in-order keeps posts and sends outside, in its groups).
+/// Tokens are renumbered 0,1,2,... in program order. Returns false, leaving
+/// `program` unchanged, and sets `error` if the policy does not apply, a comm
+/// instruction has no compute op to attach to, or the result would deadlock
+/// (in-order: under either matching).
 struct ScheduleCommOptions {
   CommPolicy policy = CommPolicy::Eager;
   int64_t lookahead = -1;

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace dualpipe {
@@ -30,6 +31,9 @@ inline constexpr size_t kDefaultMaxFindings = 20;
 ///           on b from a, and each rank's messages run in post groups on one
 ///           in-order stream (CommGroups.h).
 enum class MessageMatching { ByKey, InOrder };
+/// Spellings in options and docs: "by-key", "in-order".
+std::string_view toString(MessageMatching matching);
+std::optional<MessageMatching> parseMessageMatching(std::string_view text);
 
 struct VerifyOptions {
   /// Checking stops once this many findings are collected.
@@ -65,7 +69,10 @@ std::vector<Finding> verifySchedule(const Schedule &schedule,
 /// exactly once, async send tokens at most once, no wait on an unknown or
 /// not yet defined token), data (a recv and its wait before every compute
 /// that needs a remote input; a send after its producer) and deadlock
-/// freedom under the rendezvous semantics of Schedule.h (findDeadlock).
+/// freedom: under ByKey the rendezvous semantics of Schedule.h
+/// (findDeadlock); under InOrder, instead, every pair's receives in the
+/// order of its sends (findOrderMismatches) and then the in-order,
+/// stream-blocking execution of CommGroups.h (findInOrderDeadlock).
 std::vector<Finding> verifyProgram(const Program &program);
 std::vector<Finding> verifyProgram(const Program &program,
                                    const VerifyOptions &options);
@@ -114,6 +121,50 @@ std::vector<int64_t> waitCycle(int64_t start, int64_t ranks,
 std::optional<Finding>
 findDeadlock(const std::vector<std::vector<FlatInstr>> &flat,
              const std::vector<std::vector<int64_t>> &partner);
+
+/// InOrder, first half: for every (sender, receiver) pair, the k-th send
+/// of the pair must carry the key of the k-th recv, as NCCL pairs them by
+/// position. Only messages that pairMessages matched by key take part
+/// (verifyProgram reports the others), so a difference is a reordering. One
+/// finding per pair, at its first differing recv, e.g. "rank 1: message 1
+/// from rank 0 to rank 1 is sent as activation(stage 0, mb 0) but received
+/// as activation(stage 0, mb 1)", with notes at the send and at the recv of
+/// the sent key. At most `maxFindings`; O(n log n).
+std::vector<Finding>
+findOrderMismatches(const std::vector<std::vector<FlatInstr>> &flat,
+                    const std::vector<std::vector<int64_t>> &partner,
+                    size_t maxFindings = kDefaultMaxFindings);
+
+/// InOrder, second half: executes all ranks under the in-order,
+/// stream-blocking semantics (CommGroups.h): per rank a compute stream (its
+/// Waits and computations in program order) and a communication stream of
+/// post groups. A group starts once the previous one is complete and every
+/// Send in it has its producer computed; it completes once every message in
+/// it has met its partner, i.e. the partner's group has started too. A Wait
+/// blocks the compute stream until the group of its token's message is
+/// complete. A stuck state is reported as its cycle of ranks, each blocked
+/// at a message whose partner is queued behind the peer's blocked group:
+/// "deadlock under in-order matching: rank 0 waits at recv grad(stage 1,
+/// mb 0) from rank 1, rank 1 waits at recv activation(stage 0, mb 0) from
+/// rank 0", notes "rank r is blocked here" and "rank q posts the matching
+/// send later, here". `partner` must be the positional pairing, which equals
+/// pairMessages' where findOrderMismatches finds nothing. Instructions that
+/// cannot take part (unmatched messages, waits on unknown or later tokens,
+/// sends before their producer) are skipped. Linear in the program size.
+std::optional<Finding>
+findInOrderDeadlock(const std::vector<std::vector<FlatInstr>> &flat,
+                    const std::vector<std::vector<int64_t>> &partner,
+                    int64_t stages);
+
+/// Both InOrder checks, as verifyProgram runs them after its other checks:
+/// the order findings, or else the deadlock, if any. The Program overload
+/// flattens and pairs first (what scheduleComm uses on its result).
+std::vector<Finding>
+checkInOrder(const std::vector<std::vector<FlatInstr>> &flat,
+             const std::vector<std::vector<int64_t>> &partner, int64_t stages,
+             size_t maxFindings = kDefaultMaxFindings);
+std::vector<Finding> checkInOrder(const Program &program,
+                                  size_t maxFindings = kDefaultMaxFindings);
 
 } // namespace dualpipe
 

@@ -15,9 +15,11 @@ public:
   template <typename OptionT>
   OptionText &add(llvm::StringRef name, const OptionT &option) {
     if (option.hasValue())
-      text += (llvm::Twine(text.empty() ? "" : " ") + name + "=" +
-               llvm::Twine(formatValue(option.getValue())))
-                  .str();
+      set(name, formatValue(option.getValue()));
+    return *this;
+  }
+  OptionText &set(llvm::StringRef name, const std::string &value) {
+    text += (llvm::Twine(text.empty() ? "" : " ") + name + "=" + value).str();
     return *this;
   }
   std::unique_ptr<Pass> apply(std::unique_ptr<Pass> pass) const {
@@ -59,7 +61,13 @@ void dualpipe::pipe::buildLowerPipeline(OpPassManager &pm,
   OptionText comm;
   comm.add("policy", options.policy).add("lookahead", options.lookahead);
   pm.addPass(comm.apply(createPipeScheduleComm()));
-  pm.addPass(createPipeVerifySchedule());
+  // A program is proven under the matching its policy was made for, unless
+  // the user names one.
+  OptionText verify;
+  verify.add("matching", options.matching);
+  if (!options.matching.hasValue() && options.policy.getValue() == "in-order")
+    verify.set("matching", "in-order");
+  pm.addPass(verify.apply(createPipeVerifySchedule()));
 }
 
 void dualpipe::pipe::registerPipePassesAndPipelines() {

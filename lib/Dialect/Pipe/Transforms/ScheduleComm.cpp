@@ -22,7 +22,7 @@ struct ScheduleCommPass
     if (!parsed) {
       mlir::emitError(getOperation().getLoc())
           << "unknown comm policy '" << policy
-          << "'; expected eager or reference";
+          << "'; expected eager, reference or in-order";
       return signalPassFailure();
     }
     dualpipe::ScheduleCommOptions options;

@@ -16,13 +16,24 @@ struct VerifySchedulePass
     : public dualpipe::pipe::impl::PipeVerifyScheduleBase<VerifySchedulePass> {
   using Base::Base;
   void runOnOperation() override {
+    std::optional<dualpipe::MessageMatching> parsed =
+        dualpipe::parseMessageMatching(matching);
+    if (!parsed) {
+      mlir::emitError(getOperation().getLoc())
+          << "unknown matching '" << matching
+          << "'; expected by-key or in-order";
+      return signalPassFailure();
+    }
+    dualpipe::VerifyOptions options;
+    options.matching = *parsed;
     bool failed = false;
     for (ScheduleOp schedule : getOperation().getOps<ScheduleOp>()) {
       OriginTable origins;
       std::vector<dualpipe::Finding> findings =
           hasCommunication(schedule)
-              ? dualpipe::verifyProgram(readProgram(schedule, origins))
-              : dualpipe::verifySchedule(readSchedule(schedule, origins));
+              ? dualpipe::verifyProgram(readProgram(schedule, origins), options)
+              : dualpipe::verifySchedule(readSchedule(schedule, origins),
+                                         options);
       failed |= mlir::failed(emitFindings(findings, origins, schedule));
     }
     if (failed)

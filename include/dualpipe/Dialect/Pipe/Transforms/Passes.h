@@ -32,12 +32,18 @@ struct LowerPipelineOptions
   Option<bool> forwardOnly{*this, "forward-only",
                            llvm::cl::desc("Inference: forwards only"),
                            llvm::cl::init(false)};
-  Option<std::string> policy{*this, "policy",
-                             llvm::cl::desc("Comm policy: eager or reference"),
-                             llvm::cl::init("eager")};
+  Option<std::string> policy{
+      *this, "policy",
+      llvm::cl::desc("Comm policy: eager, reference or in-order"),
+      llvm::cl::init("eager")};
   Option<int64_t> lookahead{*this, "lookahead",
                             llvm::cl::desc("eager: receive post lookahead"),
                             llvm::cl::init(-1)};
+  Option<std::string> matching{
+      *this, "matching",
+      llvm::cl::desc("Verify under by-key or in-order (NCCL) matching "
+                     "(default: in-order for policy=in-order, else by-key)"),
+      llvm::cl::init("")};
 };
 
 /// partition -> generate -> insert-comm -> fuse-overlap -> schedule-comm ->

@@ -84,12 +84,16 @@ def PipeScheduleComm : Pass<"pipe-schedule-comm", "mlir::ModuleOp"> {
     `eager` (default) posts receives `lookahead` compute steps before their
     consumer (all at program start when negative), waits right before the
     consumer and sends right after the producer. `reference` (dualpipe and
-    dualpipev) reproduces DualPipe's commit-and-wait batching. The result is
-    checked for deadlock freedom under rendezvous sends.
+    dualpipev) reproduces DualPipe's commit-and-wait batching. `in-order`
+    (every kind) posts each message on both ranks in one post group in the
+    round of its producer, so that every pair's receives follow its sends and
+    the program runs under NCCL's in-order matching. The result is checked for
+    deadlock freedom under rendezvous sends (in-order: and under in-order
+    matching).
   }];
   let options = [
     Option<"policy", "policy", "std::string", /*default=*/"\"eager\"",
-           "Communication policy: eager or reference">,
+           "Communication policy: eager, reference or in-order">,
     Option<"lookahead", "lookahead", "int64_t", /*default=*/"-1",
            "eager: post receives this many compute steps early (-1: at start)">
   ];
@@ -101,9 +105,16 @@ def PipeVerifySchedule : Pass<"pipe-verify-schedule", "mlir::ModuleOp"> {
     Checks completeness (F and B, or I then W, exactly once per stage and
     micro-batch, on the rank the placement names), local dependency order,
     message matching, token use, and deadlock freedom by executing the rank
-    programs under rendezvous semantics. Every finding is an error at the
+    programs under rendezvous semantics. With `matching=in-order` (NCCL),
+    level-3 programs are instead proven under in-order matching: every pair's
+    receives in the order of its sends, and no hang of the in-order,
+    stream-blocking execution of post groups. Every finding is an error at the
     offending op with notes at the related ones.
   }];
+  let options = [
+    Option<"matching", "matching", "std::string", /*default=*/"\"by-key\"",
+           "How sends meet receives: by-key or in-order (NCCL)">
+  ];
 }
 
 #endif // DUALPIPE_DIALECT_PIPE_TRANSFORMS_PASSES_TD
