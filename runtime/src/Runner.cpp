@@ -192,13 +192,19 @@ std::string causeOf(const std::exception &e) {
 }
 
 /// Runs one rank's driver and turns every way it can end into an Outcome.
+/// `processEnds`: the process exits right after a failure, so a failed
+/// driver is left as it is instead of waiting for its streams, which may
+/// still wait on a peer that no abort reaches (Gloo).
 Outcome runRankThread(const LoadedProgram &program, const RunOptions &options,
-                      Transport &transport, const ReferenceResult *reference) {
+                      Transport &transport, const ReferenceResult *reference,
+                      bool processEnds = false) {
   Outcome outcome;
   int64_t rank = transport.rank();
+  std::unique_ptr<RankDriver> driver;
   try {
-    RankDriver driver(program, options, transport, reference);
-    outcome.result = driver.run();
+    driver =
+        std::make_unique<RankDriver>(program, options, transport, reference);
+    outcome.result = driver->run();
   } catch (const RankExit &exit) {
     outcome.exitedAt = exit.where;
   } catch (const RankFailure &failure) {
@@ -210,6 +216,9 @@ Outcome runRankThread(const LoadedProgram &program, const RunOptions &options,
   } catch (const std::exception &e) {
     outcome.failure = "rank " + std::to_string(rank) + ": " + causeOf(e);
   }
+  bool failed = !outcome.failure.empty() || !outcome.exitedAt.empty();
+  if (failed && processEnds)
+    (void)driver.release();
   if (!outcome.failure.empty() && !outcome.aborted)
     transport.abort("rank " + std::to_string(rank) + " failed");
   return outcome;
@@ -314,7 +323,7 @@ RunResult runGlooRank(const LoadedProgram &program, const RunOptions &options,
     return failed;
   }
   Outcome outcome = runRankThread(program, options, *transport,
-                                  reference ? &*reference : nullptr);
+                                  reference ? &*reference : nullptr, true);
   if (!outcome.exitedAt.empty()) {
     // A crash leaves no message behind; peers and the launcher report it.
     std::fflush(nullptr);

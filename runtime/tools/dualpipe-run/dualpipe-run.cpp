@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dualpipe/Runtime/Device.h"
 #include "dualpipe/Runtime/Runner.h"
 #include "dualpipe/Runtime/Spawn.h"
 
@@ -37,6 +38,7 @@ options:
   --backend B          threads (default): every rank a thread of this process
                        gloo: one process per rank over Gloo, rendezvous from
                        torchrun's RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT
+  --device D           cpu (default), or cuda (see docs/gpu.md)
   --spawn              start the gloo ranks as local processes (implies
                        --backend gloo)
   --check              compare the first step with a sequential run of the same
@@ -104,6 +106,13 @@ CliOptions parseArgs(int argc, char **argv) {
       if (cli.backend != "threads" && cli.backend != "gloo")
         usageError("--backend must be threads or gloo, got '" + cli.backend +
                    "'");
+    } else if (arg == "--device") {
+      std::string error;
+      auto device = parseDeviceKind(valueOf(i, argc, argv), error);
+      if (!device)
+        usageError(error);
+      if (std::string bad = checkDevice(*device); !bad.empty())
+        usageError(bad);
     } else if (arg == "--spawn") {
       cli.spawn = true;
     } else if (arg == "--check") {

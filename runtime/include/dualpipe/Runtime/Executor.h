@@ -1,17 +1,23 @@
 //===- Executor.h - One rank walking its instruction list -------*- C++ -*-===//
 //
-// The executor gives the level-3 instructions the semantics of Schedule.h:
-// recvs post and return, waits block (bounded by a timeout), sends without a
-// token block until the peer has posted the receive, and an overlap runs its
-// comm in order with its two compute ops on two threads. Tensors live only as
-// long as the program still needs them: a produced activation until its last
-// send or local consumer, a received one until its consumer, a graph until
-// the backward that finishes it.
+// The executor gives the level-3 instructions the semantics of Schedule.h on
+// the rank's three streams (execution/Stream.h): every send, recv and wait
+// runs in program order on the communication stream (recvs post, waits block
+// that stream, bounded by a timeout, sends without a token block it until the
+// peer has posted the receive); compute runs on the forward stream, and the
+// backward half of an overlap on the backward stream, concurrently with the
+// forward half. Events order a consumer after its producer (the rules of
+// Dependencies.h) and fork/join the backward stream around an overlap. The
+// host only enqueues, then waits once at the end of the step. Tensors live
+// only as long as the program still needs them: a produced activation until
+// its last send or local consumer, a received one until its consumer, a graph
+// until the backward that finishes it.
 //
 //===----------------------------------------------------------------------===//
 #ifndef DUALPIPE_RUNTIME_EXECUTOR_H
 #define DUALPIPE_RUNTIME_EXECUTOR_H
 
+#include "dualpipe/Runtime/Faults.h"
 #include "dualpipe/Runtime/Program.h"
 #include "dualpipe/Runtime/Stage.h"
 #include "dualpipe/Runtime/Transport.h"
@@ -26,24 +32,6 @@
 #include <vector>
 
 namespace dualpipe::runtime {
-
-/// Test hook: makes one instruction of the first step fail.
-///  throw: the compute (the overlap's forward) raises, as a broken stage would
-///  shape: the compute's output gets one row too many (F with a successor
-///         stage, or B/I with a predecessor)
-///  drop:  the send is skipped, so its receive never arrives
-///  exit:  the rank dies there without a word (a crashed process)
-struct FaultSpec {
-  enum class Kind { Throw, Shape, Drop, Exit };
-  int64_t rank = 0;
-  int64_t index = 0; // top-level instruction index on `rank`
-  Kind kind = Kind::Throw;
-};
-/// Parses "RANK:INDEX[:KIND]" (KIND defaults to throw).
-std::optional<FaultSpec> parseFaultSpec(const std::string &text,
-                                        std::string &error);
-/// Empty if the fault can be injected into `program`, else why not.
-std::string checkFaultSpec(const FaultSpec &fault, const Program &program);
 
 /// A rank stopped on an error. The message names the rank, the instruction
 /// (JSON path and description) and the cause. `aborted` marks a failure

@@ -9,7 +9,7 @@
 
 #include "dualpipe/Runtime/Transport.h"
 
-#include "SpinWait.h"
+#include "execution/SpinWait.h"
 
 #include <atomic>
 #include <condition_variable>

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dualpipe/Runtime/Transport.h"
+#include "TorchCompat.h"
 
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -71,11 +72,9 @@ glooDevice(const GlooOptions &options) {
 class GlooTransport : public Transport {
 public:
   explicit GlooTransport(const GlooOptions &options) : options_(options) {
-    c10d::TCPStoreOptions storeOptions;
-    storeOptions.port = static_cast<uint16_t>(options.masterPort);
-    storeOptions.isServer = options.rank == 0;
-    storeOptions.numWorkers = static_cast<size_t>(options.worldSize);
-    storeOptions.timeout = atLeastOneMs(options.timeout);
+    c10d::TCPStoreOptions storeOptions = compat::tcpStoreOptions(
+        static_cast<uint16_t>(options.masterPort), options.rank == 0,
+        options.worldSize, atLeastOneMs(options.timeout));
     store_ =
         c10::make_intrusive<c10d::TCPStore>(options.masterAddr, storeOptions);
     auto groupOptions =
