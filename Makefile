@@ -8,7 +8,7 @@ CMAKE_FLAGS ?= -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
                -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit \
                -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps configure build test demo bench clean
+.PHONY: all deps configure build test demo bench gpu-bundle clean
 
 all: build
 
@@ -31,6 +31,11 @@ demo: build
 
 bench: build
 	@scripts/bench.sh $(BUILD_DIR)
+
+# Inputs of scripts/gpu-check.sh for a GPU machine without MLIR or network
+# (docs/gpu.md): program files, nlohmann-json and the GoogleTest sources.
+gpu-bundle: build
+	@scripts/gpu-bundle.sh $(BUILD_DIR) $(BUILD_DIR)/gpu-bundle
 
 clean:
 	rm -rf $(BUILD_DIR)
