@@ -81,8 +81,25 @@ std::string checkInterleaved(const GenerateOptions &options) {
   return "";
 }
 
+std::string checkAuto(const GenerateOptions &options) {
+  if (options.maxActivations && *options.maxActivations < 1)
+    return "auto requires max-activations >= 1, got " +
+           str(*options.maxActivations);
+  if (options.maxActivationBytes && !(*options.maxActivationBytes > 0))
+    return "auto requires a positive max-activation-bytes";
+  if (options.searchEvaluations < 0)
+    return "auto requires search-evaluations >= 0, got " +
+           str(options.searchEvaluations);
+  if (options.cost)
+    if (std::string error = options.cost->validate(); !error.empty())
+      return "auto: bad cost model: " + error;
+  return "";
+}
+
 std::string checkKindSizes(const GenerateOptions &options) {
   switch (options.kind) {
+  case ScheduleKind::Auto:
+    return checkAuto(options);
   case ScheduleKind::DualPipe:
     return checkDualPipe(options);
   case ScheduleKind::DualPipeV:
@@ -118,8 +135,11 @@ std::string checkGenerateOptions(const GenerateOptions &options) {
     return error;
   if (std::string error = checkKindSizes(options); !error.empty())
     return error;
+  // auto may pick the V placement, which has twice the stages.
   int64_t pairs = saturatingMul(
-      stagesFor(options.kind, options.ranks, options.virtualStages),
+      options.kind == ScheduleKind::Auto
+          ? saturatingMul(options.ranks, 2)
+          : stagesFor(options.kind, options.ranks, options.virtualStages),
       options.microbatches);
   if (pairs > kMaxStageMicrobatches)
     return "stages * microbatches must be at most " +
@@ -163,6 +183,11 @@ std::optional<Schedule> generateSchedule(const GenerateOptions &options,
     break;
   case ScheduleKind::GPipe:
     detail::generateGPipe(options, schedule);
+    break;
+  case ScheduleKind::Auto:
+    error = detail::generateAuto(options, schedule);
+    if (!error.empty())
+      return std::nullopt;
     break;
   }
   return schedule;

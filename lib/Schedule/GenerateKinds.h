@@ -10,6 +10,7 @@
 
 #include "dualpipe/Schedule/Generate.h"
 
+#include <string>
 #include <vector>
 
 namespace dualpipe::detail {
@@ -73,6 +74,8 @@ void generateInterleaved1F1B(const GenerateOptions &options,
 void generateZBH1(const GenerateOptions &options, Schedule &schedule);
 void generateZBV(const GenerateOptions &options, Schedule &schedule);
 void generateGPipe(const GenerateOptions &options, Schedule &schedule);
+/// Sets placement and ranks; returns why no schedule fits, else "".
+std::string generateAuto(const GenerateOptions &options, Schedule &schedule);
 
 } // namespace dualpipe::detail
 

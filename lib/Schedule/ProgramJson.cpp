@@ -335,7 +335,7 @@ void readSchedule(const json &root, Program &program) {
     fail(path, "sizes exceed the supported bounds (ranks <= " +
                    std::to_string(kMaxRanks) + ", stages x microbatches <= " +
                    std::to_string(kMaxStageMicrobatches) + ")");
-  if (program.kind && placementFor(*program.kind) != p.kind)
+  if (program.kind && !allowsPlacement(*program.kind, p.kind))
     fail(path + ".placement",
          "schedule " + std::string(toString(*program.kind)) + " uses " +
              std::string(toString(placementFor(*program.kind))) +

@@ -15,7 +15,7 @@ namespace dualpipe {
 
 namespace {
 
-constexpr std::array<std::pair<ScheduleKind, std::string_view>, 7>
+constexpr std::array<std::pair<ScheduleKind, std::string_view>, 8>
     kScheduleKindNames = {{
         {ScheduleKind::DualPipe, "dualpipe"},
         {ScheduleKind::DualPipeV, "dualpipev"},
@@ -24,6 +24,7 @@ constexpr std::array<std::pair<ScheduleKind, std::string_view>, 7>
         {ScheduleKind::ZBH1, "zb-h1"},
         {ScheduleKind::ZBV, "zbv"},
         {ScheduleKind::GPipe, "gpipe"},
+        {ScheduleKind::Auto, "auto"},
     }};
 
 constexpr std::array<std::pair<PlacementKind, std::string_view>, 4>
@@ -78,7 +79,8 @@ const std::vector<ScheduleKind> &allScheduleKinds() {
   static const std::vector<ScheduleKind> kinds = [] {
     std::vector<ScheduleKind> result;
     for (const auto &entry : kScheduleKindNames)
-      result.push_back(entry.first);
+      if (entry.first != ScheduleKind::Auto)
+        result.push_back(entry.first);
     return result;
   }();
   return kinds;
@@ -104,9 +106,14 @@ PlacementKind placementFor(ScheduleKind kind) {
   case ScheduleKind::OneFOneB:
   case ScheduleKind::ZBH1:
   case ScheduleKind::GPipe:
+  case ScheduleKind::Auto:
     return PlacementKind::Standard;
   }
   return PlacementKind::Standard;
+}
+
+bool allowsPlacement(ScheduleKind kind, PlacementKind placement) {
+  return kind == ScheduleKind::Auto || placementFor(kind) == placement;
 }
 
 // Out-of-range arguments yield -1 rather than a wrapped-around rank, so that a

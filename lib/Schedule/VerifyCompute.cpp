@@ -119,7 +119,7 @@ private:
              InstrRef{}, -1);
       return false;
     }
-    if (schedule.kind && placementFor(*schedule.kind) != placement.kind)
+    if (schedule.kind && !allowsPlacement(*schedule.kind, placement.kind))
       report("schedule kind " + std::string(toString(*schedule.kind)) +
                  " needs a " +
                  std::string(toString(placementFor(*schedule.kind))) +

@@ -414,11 +414,13 @@ TEST(GenerateExact, ZBV2x4) {
             "2I2,2W2,1I2,2I3,1I3,1W2,2W3,1W3\n");
 }
 
-TEST(GenerateExact, ZBVDropsMicrobatchesBeyondTheFill) {
-  // The 2x3 order (2P-1 = 3 fills the pipeline) restricted to mb 0.
+TEST(GenerateExact, ZBVRunsTheInputGradientChainFirst) {
+  // PyTorch's order restricted to mb 0 runs 2W0 before 1I0 (makespan 10
+  // under F = I = W = 1); the authors' greedy delays that W behind the
+  // input gradient rank 0 waits for (makespan 9).
   EXPECT_EQ(csv(makeOptions(ScheduleKind::ZBV, 2, 1)),
             "0F0,3F0,3I0,3W0,0I0,0W0\n"
-            "1F0,2F0,2I0,2W0,1I0,1W0\n");
+            "1F0,2F0,2I0,1I0,2W0,1W0\n");
 }
 
 TEST(GenerateExact, Interleaved2x4V2) {

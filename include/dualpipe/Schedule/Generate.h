@@ -1,20 +1,24 @@
 //===- Generate.h - Level-2 schedule generation for every kind --*- C++ -*-===//
 //
-// Turns (kind, ranks, micro-batches) into per-rank compute programs. Each kind
-// follows a published reference order exactly (see docs/schedules.md):
+// Turns (kind, ranks, micro-batches) into per-rank compute programs. Each
+// fixed kind follows a published reference order (see docs/schedules.md):
 // DualPipe/DualPipeV the deepseek-ai/DualPipe `step` methods, 1F1B Megatron's
 // PipeDream-flush, interleaved 1F1B / ZB-H1 / ZB-V PyTorch's pipelining
-// schedules, GPipe fill-drain.
+// schedules, GPipe fill-drain; ZB-H1 and ZB-V switch to the zero-bubble
+// authors' greedy where it is faster. `auto` searches an order for the costs
+// and the memory budget.
 //
 //===----------------------------------------------------------------------===//
 #ifndef DUALPIPE_SCHEDULE_GENERATE_H
 #define DUALPIPE_SCHEDULE_GENERATE_H
 
+#include "dualpipe/Schedule/Cost.h"
 #include "dualpipe/Schedule/Schedule.h"
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace dualpipe {
 
@@ -34,6 +38,23 @@ struct GenerateOptions {
   int64_t virtualStages = 2; // interleaved-1f1b only (stages = ranks * v)
   bool overlap = true;       // dualpipe/dualpipev: false => F then B
   bool forwardOnly = false;  // inference: only forwards, same relative order
+  /// zb-h1 and zbv: the costs their greedy is timed with, per stage of the
+  /// kind (unset: F = 1, B = 2, W = 1 on every stage, no latency). The
+  /// published order is kept unless the greedy is strictly faster under them.
+  /// auto: the costs per rank-sized chunk of the model (one stage per rank;
+  /// the V placement splits each in two).
+  std::optional<CostModel> cost;
+  /// auto only: budget on any rank's peak live activations, as a count of
+  /// stage activations (as the simulator and the planner count them) and
+  /// in bytes; unset means unbounded.
+  std::optional<int64_t> maxActivations;
+  std::optional<double> maxActivationBytes;
+  /// auto only: the placements searched (empty: standard, v and dual; the
+  /// fixed kinds of those placements seed the search).
+  std::vector<PlacementKind> autoPlacements;
+  /// auto only: how many orders local improvement may replay. A count, not
+  /// seconds, so that the result depends only on the input.
+  int64_t searchEvaluations = 256;
 };
 
 /// Number of stages the kind needs for `ranks` (ranks, 2*ranks, ranks*v).

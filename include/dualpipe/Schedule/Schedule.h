@@ -27,10 +27,12 @@ enum class ScheduleKind {
   ZBH1,            // "zb-h1"
   ZBV,             // "zbv"
   GPipe,           // "gpipe"
+  Auto,            // "auto": searched for the costs and the memory budget
 };
 std::string_view toString(ScheduleKind kind);
 std::optional<ScheduleKind> parseScheduleKind(std::string_view text);
-/// All kinds, in declaration order.
+/// The fixed kinds, in declaration order (every kind but auto, which is
+/// searched and may use any of several placements).
 const std::vector<ScheduleKind> &allScheduleKinds();
 
 /// Where stages live.
@@ -43,7 +45,12 @@ const std::vector<ScheduleKind> &allScheduleKinds();
 enum class PlacementKind { Standard, Interleaved, V, Dual };
 std::string_view toString(PlacementKind kind);
 std::optional<PlacementKind> parsePlacementKind(std::string_view text);
+/// The placement a fixed kind uses; auto's stages are counted as standard
+/// (one per rank) before the search picks its placement.
 PlacementKind placementFor(ScheduleKind kind);
+/// Whether a schedule of `kind` may use `placement`: the fixed kinds only
+/// their own, auto any of them.
+bool allowsPlacement(ScheduleKind kind, PlacementKind placement);
 
 struct Placement {
   PlacementKind kind = PlacementKind::Standard;

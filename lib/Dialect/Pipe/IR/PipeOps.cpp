@@ -280,7 +280,7 @@ LogicalResult ScheduleOp::verify() {
   if (getKind()) {
     dualpipe::PlacementKind expected =
         dualpipe::placementFor(toCore(*getKind()));
-    if (expected != placement.kind)
+    if (!dualpipe::allowsPlacement(toCore(*getKind()), placement.kind))
       return emitOpError() << "schedule kind "
                            << stringifyScheduleKind(*getKind()) << " uses the "
                            << dualpipe::toString(expected) << " placement, not "

@@ -1,6 +1,7 @@
 //===- GenerateSchedule.cpp - pipe-generate-schedule ----------------------===//
 #include "PassDetail.h"
 
+#include "dualpipe/Dialect/Pipe/IR/ModelSpec.h"
 #include "dualpipe/Dialect/Pipe/IR/ScheduleModel.h"
 #include "dualpipe/Dialect/Pipe/Transforms/Passes.h"
 #include "dualpipe/Schedule/Generate.h"
@@ -28,6 +29,76 @@ struct GenerateSchedulePass
           GenerateSchedulePass> {
   using Base::Base;
 
+  /// The costs the search kinds are timed with: the model's layers summed
+  /// per stage of the pipeline's layout (when it has both), then the `cost`
+  /// overrides.
+  FailureOr<dualpipe::CostModel> searchCosts(PipelineOp pipeline,
+                                             Operation *anchor) {
+    dualpipe::CostModel model;
+    if (pipeline && pipeline.getModel() && pipeline.getLayout()) {
+      auto modelOp = SymbolTable::lookupNearestSymbolFrom<ModelOp>(
+          pipeline, pipeline.getModelAttr());
+      if (!modelOp)
+        return pipeline.emitOpError()
+               << "model '" << *pipeline.getModel() << "' does not exist";
+      std::vector<int64_t> layout(pipeline.getLayout()->begin(),
+                                  pipeline.getLayout()->end());
+      std::string error;
+      std::optional<std::vector<dualpipe::StageSpec>> stages =
+          dualpipe::partitionStages(readModelSpec(modelOp),
+                                    static_cast<int64_t>(layout.size()), layout,
+                                    error);
+      if (!stages)
+        return pipeline.emitOpError() << error;
+      for (const dualpipe::StageSpec &stage : *stages) {
+        dualpipe::StageCost c;
+        c.f = stage.f;
+        c.b = stage.b;
+        c.w = stage.w;
+        model.stages.push_back(c);
+      }
+    }
+    std::string error = dualpipe::applyCostOverrides(model, cost);
+    if (!error.empty())
+      return mlir::emitError(anchor->getLoc()) << "bad cost option: " << error;
+    return model;
+  }
+
+  LogicalResult searchInputs(PipelineOp pipeline, Operation *anchor,
+                             dualpipe::GenerateOptions &options) {
+    bool zeroBubble = options.kind == dualpipe::ScheduleKind::ZBH1 ||
+                      options.kind == dualpipe::ScheduleKind::ZBV;
+    bool isAuto = options.kind == dualpipe::ScheduleKind::Auto;
+    if (!zeroBubble && !isAuto)
+      return success();
+    FailureOr<dualpipe::CostModel> model = searchCosts(pipeline, anchor);
+    if (failed(model))
+      return failure();
+    options.cost = *model;
+    if (!isAuto)
+      return success();
+    if (maxActivations < 0)
+      return mlir::emitError(anchor->getLoc())
+             << "max-activations must be >= 0, got " << maxActivations;
+    if (maxActivations > 0)
+      options.maxActivations = maxActivations;
+    if (!maxActivationBytes.empty()) {
+      std::optional<double> bytes = dualpipe::parseByteSize(maxActivationBytes);
+      if (!bytes || !(*bytes > 0))
+        return mlir::emitError(anchor->getLoc())
+               << "max-activation-bytes must be a positive byte size such as "
+                  "16GiB, got '"
+               << maxActivationBytes << "'";
+      options.maxActivationBytes = *bytes;
+    }
+    options.searchEvaluations = searchEvaluations;
+    // The layout fixes one stage per rank; the V placement would need 2P.
+    if (pipeline && pipeline.getLayout())
+      options.autoPlacements = {dualpipe::PlacementKind::Standard,
+                                dualpipe::PlacementKind::Dual};
+    return success();
+  }
+
   FailureOr<dualpipe::Schedule> generate(PipelineOp pipeline,
                                          Operation *anchor) {
     FailureOr<ScheduleShape> shape = resolveScheduleShape(
@@ -42,6 +113,8 @@ struct GenerateSchedulePass
     options.virtualStages = shape->virtualStages;
     options.overlap = overlap;
     options.forwardOnly = forwardOnly;
+    if (failed(searchInputs(pipeline, anchor, options)))
+      return failure();
     std::string error;
     std::optional<dualpipe::Schedule> schedule =
         dualpipe::generateSchedule(options, error);

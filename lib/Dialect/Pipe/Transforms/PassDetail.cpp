@@ -20,7 +20,7 @@ FailureOr<ScheduleShape> dualpipe::pipe::resolveScheduleShape(
       return mlir::emitError(where->getLoc())
              << "unknown schedule kind '" << kindOption
              << "'; expected one of dualpipe, dualpipev, 1f1b, "
-                "interleaved-1f1b, zb-h1, zbv, gpipe";
+                "interleaved-1f1b, zb-h1, zbv, gpipe, auto";
     shape.kind = *kind;
   } else if (pipeline) {
     shape.kind = toCore(pipeline.getSchedule());

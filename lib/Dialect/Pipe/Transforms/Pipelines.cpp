@@ -53,7 +53,11 @@ void dualpipe::pipe::buildLowerPipeline(OpPassManager &pm,
   OptionText generate = shape;
   generate.add("microbatches", options.microbatches)
       .add("overlap", options.overlap)
-      .add("forward-only", options.forwardOnly);
+      .add("forward-only", options.forwardOnly)
+      .add("cost", options.cost)
+      .add("max-activations", options.maxActivations)
+      .add("max-activation-bytes", options.maxActivationBytes)
+      .add("search-evaluations", options.searchEvaluations);
   pm.addPass(generate.apply(createPipeGenerateSchedule()));
 
   pm.addPass(createPipeInsertComm());

@@ -22,7 +22,8 @@ def Pipe_ScheduleKind : Pipe_I32Enum<"ScheduleKind", "pipeline schedule kind", [
   I32EnumAttrCase<"Interleaved1F1B", 3, "interleaved-1f1b">,
   I32EnumAttrCase<"ZBH1", 4, "zb-h1">,
   I32EnumAttrCase<"ZBV", 5, "zbv">,
-  I32EnumAttrCase<"GPipe", 6, "gpipe">
+  I32EnumAttrCase<"GPipe", 6, "gpipe">,
+  I32EnumAttrCase<"Auto", 7, "auto">
 ]>;
 def Pipe_ScheduleKindAttr
     : EnumAttr<Pipe_Dialect, Pipe_ScheduleKind, "schedule_kind"> {

@@ -32,6 +32,21 @@ struct LowerPipelineOptions
   Option<bool> forwardOnly{*this, "forward-only",
                            llvm::cl::desc("Inference: forwards only"),
                            llvm::cl::init(false)};
+  // pipe-generate-schedule's search inputs (zb-h1, zbv, auto).
+  Option<std::string> cost{*this, "cost",
+                           llvm::cl::desc("Cost overrides for the search"),
+                           llvm::cl::init("")};
+  Option<int64_t> maxActivations{
+      *this, "max-activations",
+      llvm::cl::desc("auto: peak live activations per rank (0: none)"),
+      llvm::cl::init(0)};
+  Option<std::string> maxActivationBytes{
+      *this, "max-activation-bytes",
+      llvm::cl::desc("auto: peak activation bytes per rank"),
+      llvm::cl::init("")};
+  Option<int64_t> searchEvaluations{
+      *this, "search-evaluations",
+      llvm::cl::desc("auto: local-improvement replays"), llvm::cl::init(256)};
   Option<std::string> policy{
       *this, "policy",
       llvm::cl::desc("Comm policy: eager, reference or in-order"),

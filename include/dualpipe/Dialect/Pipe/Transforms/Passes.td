@@ -9,7 +9,7 @@ include "mlir/Pass/PassBase.td"
 defvar ScheduleShapeOptions = [
   Option<"kind", "kind", "std::string", /*default=*/"\"\"",
          "Schedule kind: dualpipe, dualpipev, 1f1b, interleaved-1f1b, zb-h1, "
-         "zbv or gpipe (default: the pipeline's schedule)">,
+         "zbv, gpipe or auto (default: the pipeline's schedule)">,
   Option<"ranks", "ranks", "int64_t", /*default=*/"0",
          "Number of ranks (default: the pipeline's ranks)">,
   Option<"virtualStages", "virtual-stages", "int64_t", /*default=*/"0",
@@ -48,7 +48,18 @@ def PipeGenerateSchedule : Pass<"pipe-generate-schedule", "mlir::ModuleOp"> {
     Option<"overlap", "overlap", "bool", /*default=*/"true",
            "Fuse DualPipe forward/backward pairs into pipe.overlap">,
     Option<"forwardOnly", "forward-only", "bool", /*default=*/"false",
-           "Inference: emit forwards only">
+           "Inference: emit forwards only">,
+    Option<"cost", "cost", "std::string", /*default=*/"\"\"",
+           "zb-h1, zbv and auto: cost overrides (the keys of "
+           "dualpipe-translate --cost) on top of the model's layer costs">,
+    Option<"maxActivations", "max-activations", "int64_t", /*default=*/"0",
+           "auto: budget on any rank's peak live activations (0: none)">,
+    Option<"maxActivationBytes", "max-activation-bytes", "std::string",
+           /*default=*/"\"\"",
+           "auto: budget on any rank's peak activation bytes, e.g. 16GiB">,
+    Option<"searchEvaluations", "search-evaluations", "int64_t",
+           /*default=*/"256",
+           "auto: orders local improvement may replay (0: none)">
   ]);
   let dependentDialects = ["::dualpipe::pipe::PipeDialect"];
   let statistics = [

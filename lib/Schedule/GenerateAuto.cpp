@@ -1,0 +1,240 @@
+//===- GenerateAuto.cpp - kind=auto: a schedule searched for the costs ----===//
+//
+// Three rounds, each scored by the simulator under the same budget:
+//  1. every fixed kind the sizes allow (the floor: auto is never slower than
+//     the best of them that fits);
+//  2. the list scheduler on the standard, V and dual placements with split
+//     or full backwards, with or without overlapped pairs, with several W
+//     and tie-break rules and memory limits; its own timing ranks the
+//     variants and only the most promising are simulated;
+//  3. local improvement of the best order found.
+// The costs are given per rank-sized chunk of the model (one stage per rank,
+// as the planner takes them); the V placement splits each chunk in two
+// (splitStages), so every placement runs the same model.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GenerateKinds.h"
+#include "ImproveSchedule.h"
+#include "SearchSchedule.h"
+
+#include <algorithm>
+
+namespace dualpipe::detail {
+
+namespace {
+
+constexpr double kEps = 1e-9;
+/// Greedy variants simulated after ranking them by their own timing.
+constexpr size_t kSimulatedVariants = 4;
+
+struct Budget {
+  int64_t activations = std::numeric_limits<int64_t>::max();
+  double bytes = std::numeric_limits<double>::infinity();
+  bool fits(const Score &score) const {
+    return score.peakActivations <= activations &&
+           score.peakActivationBytes <= bytes * (1 + kEps);
+  }
+};
+
+Placement placementOf(PlacementKind kind, const GenerateOptions &options,
+                      int64_t stages) {
+  Placement p;
+  p.kind = kind;
+  p.ranks = options.ranks;
+  p.stages = stages;
+  p.microbatches = options.microbatches;
+  return p;
+}
+
+int64_t stagesOf(PlacementKind kind, int64_t ranks) {
+  return kind == PlacementKind::V ? 2 * ranks : ranks;
+}
+
+bool hasPairCost(const CostModel &cost) {
+  if (cost.uniform.fb)
+    return true;
+  return std::any_of(cost.stages.begin(), cost.stages.end(),
+                     [](const StageCost &s) { return s.fb.has_value(); });
+}
+
+class AutoSearch {
+public:
+  AutoSearch(const GenerateOptions &options)
+      : options(options), chunks(options.cost.value_or(CostModel{})) {
+    if (options.maxActivations)
+      budget.activations = *options.maxActivations;
+    if (options.maxActivationBytes)
+      budget.bytes = *options.maxActivationBytes;
+  }
+
+  std::string run(Schedule &schedule) {
+    seedFixedKinds();
+    searchPlacements();
+    improveBest();
+    if (!best)
+      return "no schedule fits the activation budget (" + describeBudget() +
+             ") on " + std::to_string(options.ranks) + " ranks";
+    schedule.placement = best->placement;
+    schedule.ranks = std::move(best->ranks);
+    return "";
+  }
+
+private:
+  bool allowed(PlacementKind kind) const {
+    return options.autoPlacements.empty() ||
+           std::find(options.autoPlacements.begin(),
+                     options.autoPlacements.end(),
+                     kind) != options.autoPlacements.end();
+  }
+
+  CostModel costFor(int64_t stages) const {
+    return splitStages(chunks, options.ranks, stages);
+  }
+
+  void consider(Schedule candidate, const CostModel &cost) {
+    std::optional<Score> score = scoreSchedule(candidate, cost);
+    if (!score || !budget.fits(*score))
+      return;
+    if (best && score->makespan >= bestScore.makespan - kEps)
+      return;
+    bestScore = *score;
+    best = std::move(candidate);
+  }
+
+  void seedFixedKinds() {
+    for (ScheduleKind kind : allScheduleKinds()) {
+      GenerateOptions fixed = options;
+      fixed.kind = kind;
+      fixed.forwardOnly = false;
+      int64_t stages = stagesFor(kind, options.ranks, options.virtualStages);
+      if (!allowed(placementFor(kind)) || !checkGenerateOptions(fixed).empty())
+        continue;
+      fixed.cost = costFor(stages);
+      std::string error;
+      if (std::optional<Schedule> s = generateSchedule(fixed, error))
+        consider(std::move(*s), *fixed.cost);
+    }
+  }
+
+  std::vector<ListPolicy> policiesFor(PlacementKind kind,
+                                      const CostModel &cost) const {
+    bool twoStages = kind != PlacementKind::Standard;
+    std::vector<int64_t> limits = {budget.activations};
+    // The fixed kinds' own limits, which can beat filling all memory.
+    int64_t natural =
+        kind == PlacementKind::V ? 2 * options.ranks : options.ranks + 1;
+    if (natural < budget.activations)
+      limits.push_back(natural);
+    std::vector<ListPolicy> policies;
+    for (int64_t limit : limits)
+      for (bool pairs : {false, true}) {
+        if (pairs && (!options.overlap || !hasPairCost(cost)))
+          continue;
+        for (bool split : {true, false})
+          for (double slack : {1.0, 0.5, 0.0}) {
+            if (!split && slack != 1.0)
+              continue;
+            for (bool laterFirst : {true, false}) {
+              if (!laterFirst && !twoStages)
+                continue;
+              ListPolicy policy;
+              policy.splitBackward = split;
+              policy.pairs = pairs;
+              policy.weightSlack = slack;
+              policy.laterStageFirst = laterFirst;
+              policy.maxActivations = limit;
+              policy.maxActivationBytes = budget.bytes;
+              policies.push_back(policy);
+            }
+          }
+      }
+    return policies;
+  }
+
+  void searchPlacements() {
+    struct Variant {
+      double predicted;
+      size_t order;
+      Schedule schedule;
+      int64_t stages;
+    };
+    std::vector<Variant> variants;
+    for (PlacementKind kind :
+         {PlacementKind::Standard, PlacementKind::V, PlacementKind::Dual}) {
+      int64_t stages = stagesOf(kind, options.ranks);
+      Placement placement = placementOf(kind, options, stages);
+      if (!allowed(kind) || !placement.checkSizes().empty())
+        continue;
+      CostModel cost = costFor(stages);
+      for (const ListPolicy &policy : policiesFor(kind, cost)) {
+        std::optional<ListResult> greedy =
+            listSchedule(placement, cost, policy);
+        if (!greedy)
+          continue;
+        Schedule s;
+        s.kind = ScheduleKind::Auto;
+        s.placement = placement;
+        s.ranks = std::move(greedy->ranks);
+        variants.push_back(
+            {greedy->makespan, variants.size(), std::move(s), stages});
+      }
+    }
+    std::sort(variants.begin(), variants.end(),
+              [](const Variant &a, const Variant &b) {
+                return a.predicted != b.predicted ? a.predicted < b.predicted
+                                                  : a.order < b.order;
+              });
+    for (size_t i = 0; i < variants.size() && i < kSimulatedVariants; ++i)
+      consider(std::move(variants[i].schedule), costFor(variants[i].stages));
+  }
+
+  void improveBest() {
+    if (!best || options.searchEvaluations <= 0)
+      return;
+    Schedule candidate = *best;
+    ImproveLimits limits;
+    limits.maxActivations = budget.activations;
+    limits.maxActivationBytes = budget.bytes;
+    limits.evaluations = options.searchEvaluations;
+    CostModel cost = costFor(candidate.placement.stages);
+    improveSchedule(candidate, cost, limits);
+    consider(std::move(candidate), cost);
+  }
+
+  std::string describeBudget() const {
+    std::string text;
+    if (options.maxActivations)
+      text = "max-activations " + std::to_string(*options.maxActivations);
+    if (options.maxActivationBytes)
+      text += (text.empty() ? "" : ", ") +
+              std::string("max-activation-bytes ") +
+              std::to_string(*options.maxActivationBytes);
+    return text.empty() ? "none" : text;
+  }
+
+  const GenerateOptions &options;
+  CostModel chunks;
+  Budget budget;
+  std::optional<Schedule> best;
+  Score bestScore;
+};
+
+} // namespace
+
+std::string generateAuto(const GenerateOptions &options, Schedule &schedule) {
+  std::string error = AutoSearch(options).run(schedule);
+  if (!error.empty() || !options.forwardOnly)
+    return error;
+  for (std::vector<Step> &steps : schedule.ranks) {
+    std::vector<Step> forwards;
+    for (const Step &step : steps) {
+      if (step.first.kind == OpKind::F)
+        forwards.push_back(Step{step.first, std::nullopt, -1});
+    }
+    steps = std::move(forwards);
+  }
+  return "";
+}
+
+} // namespace dualpipe::detail
