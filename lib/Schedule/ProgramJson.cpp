@@ -327,14 +327,6 @@ void readSchedule(const json &root, Program &program) {
   p.microbatches = integerField(schedule, path, "microbatches", 1);
   if (std::string bad = p.checkSizes(); !bad.empty())
     fail(path, bad);
-  // The same bounds as the generators, so a hostile file cannot make the
-  // reader allocate per-stage or per-micro-batch tables of absurd size.
-  if (p.ranks > kMaxRanks || p.stages > kMaxStages ||
-      p.microbatches > kMaxMicrobatches ||
-      p.stages * p.microbatches > kMaxStageMicrobatches)
-    fail(path, "sizes exceed the supported bounds (ranks <= " +
-                   std::to_string(kMaxRanks) + ", stages x microbatches <= " +
-                   std::to_string(kMaxStageMicrobatches) + ")");
   if (program.kind && placementFor(*program.kind) != p.kind)
     fail(path + ".placement",
          "schedule " + std::string(toString(*program.kind)) + " uses " +
