@@ -314,6 +314,16 @@ TEST(ProgramJson, RejectsDataUsedBeforeItArrives) {
                 "no earlier wait or compute on this rank provides");
 }
 
+// Issue 11: negative costs in a program file were accepted.
+TEST(ProgramJson, RejectsNegativeCosts) {
+  Written w = write(ScheduleKind::Interleaved1F1B, 2, 4);
+  json file = w.file;
+  file["model"]["stages"][1]["layers"][0]["cost"]["f"] = -1.5;
+  EXPECT_EQ(readError(file),
+            "model.stages[1].layers[0].cost.f: cost must be finite, >= 0 and "
+            "<= 1e+100, got -1.5");
+}
+
 TEST(ProgramJson, RejectsHugeSizes) {
   Written w = write(ScheduleKind::Interleaved1F1B, 2, 4);
   json file = w.file;
