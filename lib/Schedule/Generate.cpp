@@ -15,28 +15,15 @@ namespace dualpipe {
 
 namespace {
 
-int64_t saturatingMul(int64_t a, int64_t b) {
-  int64_t result = 0;
-  if (__builtin_mul_overflow(a, b, &result))
-    return (a < 0) != (b < 0) ? std::numeric_limits<int64_t>::min()
-                              : std::numeric_limits<int64_t>::max();
-  return result;
-}
-
 std::string str(int64_t value) { return std::to_string(value); }
 
 std::string checkCommonSizes(const GenerateOptions &options) {
-  if (options.ranks <= 0)
-    return "ranks must be positive, got " + str(options.ranks);
-  if (options.ranks > kMaxRanks)
-    return "ranks must be at most " + str(kMaxRanks) + ", got " +
-           str(options.ranks);
-  if (options.microbatches <= 0)
-    return "microbatches must be positive, got " + str(options.microbatches);
-  if (options.microbatches > kMaxMicrobatches)
-    return "microbatches must be at most " + str(kMaxMicrobatches) + ", got " +
-           str(options.microbatches);
-  return "";
+  if (std::string error =
+          checkPositiveAtMost("ranks", options.ranks, kMaxRanks);
+      !error.empty())
+    return error;
+  return checkPositiveAtMost("microbatches", options.microbatches,
+                             kMaxMicrobatches);
 }
 
 // Both DualPipe variants fill the pipeline from both ends before the steady
@@ -136,15 +123,12 @@ std::string checkGenerateOptions(const GenerateOptions &options) {
   if (std::string error = checkKindSizes(options); !error.empty())
     return error;
   // auto may pick the V placement, which has twice the stages.
-  int64_t pairs = saturatingMul(
+  return checkProductAtMost(
+      "stages * microbatches",
       options.kind == ScheduleKind::Auto
           ? saturatingMul(options.ranks, 2)
           : stagesFor(options.kind, options.ranks, options.virtualStages),
-      options.microbatches);
-  if (pairs > kMaxStageMicrobatches)
-    return "stages * microbatches must be at most " +
-           str(kMaxStageMicrobatches) + ", got " + str(pairs);
-  return "";
+      options.microbatches, kMaxStageMicrobatches);
 }
 
 std::optional<Schedule> generateSchedule(const GenerateOptions &options,

@@ -2,8 +2,11 @@
 
 #include "dualpipe/Schedule/Model.h"
 
+#include "dualpipe/Schedule/Limits.h"
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace dualpipe {
@@ -22,6 +25,7 @@ std::string quoted(const std::string &name) { return "'" + name + "'"; }
 std::string checkLayers(const ModelSpec &model) {
   if (model.layers.empty())
     return "model " + quoted(model.name) + " has no layers";
+  double total = 0;
   for (size_t i = 0; i < model.layers.size(); ++i) {
     const LayerSpec &layer = model.layers[i];
     std::string where = "model " + quoted(model.name) + " layer " +
@@ -29,10 +33,19 @@ std::string checkLayers(const ModelSpec &model) {
     if (layer.repeat < 1)
       return where + ": repeat must be >= 1, got " +
              std::to_string(layer.repeat);
-    if (!(layer.f >= 0 && layer.b >= 0 && layer.w >= 0) ||
-        !std::isfinite(layer.f + layer.b + layer.w))
-      return where + ": costs must be finite and >= 0";
+    for (auto [name, cost] : {std::pair{"f", layer.f}, std::pair{"b", layer.b},
+                              std::pair{"w", layer.w}})
+      if (std::string bad = checkCost(where + ": cost " + name, cost);
+          !bad.empty())
+        return bad;
+    // Repeats are bounded below, so this product cannot overflow to inf.
+    total += (layer.f + layer.b + layer.w) *
+             static_cast<double>(std::min(layer.repeat, kMaxLayers + 1));
   }
+  if (std::string bad = checkCost(
+          "model " + quoted(model.name) + ": the sum of all costs", total);
+      !bad.empty())
+    return bad;
   return "";
 }
 
@@ -57,6 +70,12 @@ std::string checkLayout(const std::vector<int64_t> &layout, int64_t stages,
     if (layout[i] < 1)
       return "layout[" + std::to_string(i) + "] is " +
              std::to_string(layout[i]) + ", every stage needs >= 1 layer";
+    // Entries past the layer count make the sum wrong however they add up;
+    // stopping there keeps the sum inside int64.
+    if (layout[i] > layers || total > layers - layout[i])
+      return "layout entries up to layout[" + std::to_string(i) +
+             "] sum to more than the model's " + std::to_string(layers) +
+             " layers";
     total += layout[i];
   }
   if (total != layers)
@@ -76,35 +95,116 @@ struct RangeCost {
   size_t size() const { return prefix.size() - 1; }
 };
 
-/// Suffix DP: table[k][i] = best value for layers [i, L) in k non-empty
-/// stages, where a stage of cost c combines with the rest as combine(c, rest)
-/// and stages costlier than `limit` are not allowed.
-template <typename Combine>
-std::vector<std::vector<double>> suffixTable(const RangeCost &cost,
-                                             size_t stages, double limit,
-                                             Combine combine) {
-  size_t n = cost.size();
-  std::vector<std::vector<double>> table(stages + 1,
-                                         std::vector<double>(n + 1, kInf));
-  for (size_t i = 0; i < n; ++i)
-    if (lessOrClose(cost(i, n), limit))
-      table[1][i] = combine(cost(i, n), 0.0);
-  for (size_t k = 2; k <= stages; ++k)
-    for (size_t i = 0; i + k <= n; ++i)
-      for (size_t j = i + 1; j + k - 1 <= n; ++j) {
-        double c = cost(i, j);
-        if (!lessOrClose(c, limit) || table[k - 1][j] == kInf)
-          continue;
-        table[k][i] = std::min(table[k][i], combine(c, table[k - 1][j]));
-      }
-  return table;
+/// Largest j in (i, n] with cost(i, j) <= limit (compared by `fits`), or i
+/// if not even one layer fits; cost(i, j) grows with j.
+template <typename Fits>
+size_t reach(const RangeCost &cost, size_t i, Fits fits) {
+  size_t lo = i, hi = cost.size();
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo + 1) / 2;
+    if (fits(cost(i, mid)))
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  return lo;
 }
 
+/// The exact minimum over partitions of the largest stage cost. Greedy
+/// filling decides whether a bound admits `stages` stages (O(stages log n));
+/// non-negative doubles order like their bit patterns, so bisecting the bits
+/// finds the smallest such bound exactly in at most 64 rounds.
+double minBottleneck(const RangeCost &cost, size_t stages) {
+  size_t n = cost.size();
+  auto feasible = [&](double limit) {
+    size_t i = 0, used = 0;
+    while (i < n && used <= stages) {
+      size_t j = reach(cost, i, [&](double c) { return c <= limit; });
+      if (j == i)
+        return false;
+      i = j;
+      ++used;
+    }
+    return i == n && used <= stages;
+  };
+  auto bitsOf = [](double d) {
+    uint64_t bits;
+    std::memcpy(&bits, &d, sizeof bits);
+    return bits;
+  };
+  uint64_t lo = 0, hi = bitsOf(cost(0, n));
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    double limit;
+    std::memcpy(&limit, &mid, sizeof limit);
+    if (feasible(limit))
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  double limit;
+  std::memcpy(&limit, &lo, sizeof limit);
+  return limit;
+}
+
+/// Suffix DP: rows[k][i - (stages - k)] = least sum of squared stage costs
+/// of layers [i, n) in k non-empty stages no costlier than `limit`. Only i in
+/// [stages - k, n - k] can occur, so every row has n - stages + 1 cells. A
+/// stage cost's square obeys the quadrangle inequality, so the best split
+/// point grows with i and divide and conquer fills a row in O(n log n).
+class SquaresTable {
+public:
+  SquaresTable(const RangeCost &cost, size_t stages, double limit)
+      : cost(cost), n(cost.size()), stages(stages), limit(limit),
+        rows(stages + 1, std::vector<double>(n - stages + 1, kInf)) {
+    for (size_t i = stages - 1; i + 1 <= n; ++i)
+      if (fits(cost(i, n)))
+        at(1, i) = cost(i, n) * cost(i, n);
+    for (size_t k = 2; k <= stages; ++k)
+      fill(k, stages - k, n - k, stages - k + 1, n - k + 1);
+  }
+
+  bool fits(double c) const { return lessOrClose(c, limit); }
+  double value(size_t k, size_t i) const { return rows[k][i - (stages - k)]; }
+
+private:
+  double &at(size_t k, size_t i) { return rows[k][i - (stages - k)]; }
+
+  /// Row k for i in [lo, hi], whose best split lies in [optLo, optHi].
+  void fill(size_t k, size_t lo, size_t hi, size_t optLo, size_t optHi) {
+    while (lo <= hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      size_t best = optLo;
+      double bestValue = kInf;
+      for (size_t j = std::max(mid + 1, optLo); j <= optHi; ++j) {
+        double c = cost(mid, j);
+        if (!fits(c))
+          break;
+        double v = value(k - 1, j);
+        if (v != kInf && c * c + v < bestValue) {
+          bestValue = c * c + v;
+          best = j;
+        }
+      }
+      at(k, mid) = bestValue;
+      // An infeasible mid has only infeasible cells to its left, which
+      // need no bound; the right half keeps optLo.
+      if (mid > lo)
+        fill(k, lo, mid - 1, optLo, best);
+      lo = mid + 1;
+      optLo = best;
+    }
+  }
+
+  const RangeCost &cost;
+  size_t n, stages;
+  double limit;
+  std::vector<std::vector<double>> rows;
+};
+
 std::vector<int64_t> balancedLayout(const RangeCost &cost, size_t stages) {
-  auto maxCombine = [](double c, double rest) { return std::max(c, rest); };
-  double bottleneck = suffixTable(cost, stages, kInf, maxCombine)[stages][0];
-  auto squareCombine = [](double c, double rest) { return c * c + rest; };
-  auto squares = suffixTable(cost, stages, bottleneck, squareCombine);
+  double bottleneck = minBottleneck(cost, stages);
+  SquaresTable squares(cost, stages, bottleneck);
   // Forward reconstruction with the smallest feasible first stage each time
   // yields the lexicographically smallest layer counts among the optima.
   std::vector<int64_t> layout;
@@ -113,8 +213,8 @@ std::vector<int64_t> balancedLayout(const RangeCost &cost, size_t stages) {
     size_t j = i + 1;
     for (; j + k - 1 <= n; ++j) {
       double c = cost(i, j);
-      if (lessOrClose(c, bottleneck) && squares[k - 1][j] != kInf &&
-          lessOrClose(c * c + squares[k - 1][j], squares[k][i]))
+      if (squares.fits(c) && squares.value(k - 1, j) != kInf &&
+          lessOrClose(c * c + squares.value(k - 1, j), squares.value(k, i)))
         break;
     }
     layout.push_back(static_cast<int64_t>(j - i));
@@ -166,7 +266,10 @@ int64_t expandedLayerCount(const ModelSpec &model) {
   for (const LayerSpec &layer : model.layers) {
     if (layer.repeat < 1)
       return 0;
-    count += layer.repeat;
+    std::optional<int64_t> sum = checkedAdd(count, layer.repeat);
+    if (!sum)
+      return std::numeric_limits<int64_t>::max();
+    count = *sum;
   }
   return count;
 }
@@ -183,22 +286,46 @@ partitionStages(const ModelSpec &model, int64_t stages,
     error = "stage count must be >= 1, got " + std::to_string(stages);
     return std::nullopt;
   }
+  if (std::string bad = checkPositiveAtMost("stage count", stages, kMaxStages);
+      !bad.empty()) {
+    error = bad;
+    return std::nullopt;
+  }
   int64_t layers = expandedLayerCount(model);
+  if (std::string bad =
+          checkPositiveAtMost("model " + quoted(model.name) +
+                                  ": the layer count (repeats expanded)",
+                              layers, kMaxLayers);
+      !bad.empty()) {
+    error = bad;
+    return std::nullopt;
+  }
   if (layers < stages) {
     error = "model " + quoted(model.name) + " has " + std::to_string(layers) +
             " layers, fewer than the " + std::to_string(stages) + " stages " +
             (kind ? std::string(toString(*kind)) + " needs" : "requested");
     return std::nullopt;
   }
-  std::vector<LayerSpec> expanded = expandRepeats(model);
-  if (layout.empty())
+  if (layout.empty()) {
+    // The balancing table has (layers - stages + 1) cells per stage.
+    if (std::string bad = checkProductAtMost(
+            "model " + quoted(model.name) +
+                ": stages * (layers - stages + 1) for balancing (give a "
+                "layout instead)",
+            stages, layers - stages + 1, kMaxLayerStages);
+        !bad.empty()) {
+      error = bad;
+      return std::nullopt;
+    }
+    std::vector<LayerSpec> expanded = expandRepeats(model);
     return buildStages(std::move(expanded),
                        balancedLayout(RangeCost(expanded), stages));
+  }
   if (std::string bad = checkLayout(layout, stages, layers); !bad.empty()) {
     error = "model " + quoted(model.name) + ": " + bad;
     return std::nullopt;
   }
-  return buildStages(std::move(expanded), layout);
+  return buildStages(expandRepeats(model), layout);
 }
 
 std::optional<std::vector<StageSpec>>

@@ -2,6 +2,7 @@
 
 #include "dualpipe/Schedule/ProgramJson.h"
 #include "dualpipe/Schedule/Generate.h"
+#include "dualpipe/Schedule/Limits.h"
 
 #include <map>
 #include <set>
@@ -253,6 +254,13 @@ double numberField(const json &object, const std::string &path,
   return value.get<double>();
 }
 
+double costField(const json &object, const std::string &path, const char *key) {
+  double cost = numberField(object, path, key);
+  if (std::string bad = checkCost("cost", cost); !bad.empty())
+    fail(child(path, key), bad);
+  return cost;
+}
+
 std::string stringField(const json &object, const std::string &path,
                         const char *key) {
   const json &value = field(object, path, key);
@@ -327,14 +335,6 @@ void readSchedule(const json &root, Program &program) {
   p.microbatches = integerField(schedule, path, "microbatches", 1);
   if (std::string bad = p.checkSizes(); !bad.empty())
     fail(path, bad);
-  // The same bounds as the generators, so a hostile file cannot make the
-  // reader allocate per-stage or per-micro-batch tables of absurd size.
-  if (p.ranks > kMaxRanks || p.stages > kMaxStages ||
-      p.microbatches > kMaxMicrobatches ||
-      p.stages * p.microbatches > kMaxStageMicrobatches)
-    fail(path, "sizes exceed the supported bounds (ranks <= " +
-                   std::to_string(kMaxRanks) + ", stages x microbatches <= " +
-                   std::to_string(kMaxStageMicrobatches) + ")");
   if (program.kind && !allowsPlacement(*program.kind, p.kind))
     fail(path + ".placement",
          "schedule " + std::string(toString(*program.kind)) + " uses " +
@@ -405,9 +405,9 @@ LayerSpec readLayer(const json &layer, const std::string &path) {
   }
   if (layer.contains("cost")) {
     const json &cost = layer["cost"];
-    spec.f = numberField(cost, path + ".cost", "f");
-    spec.b = numberField(cost, path + ".cost", "b");
-    spec.w = numberField(cost, path + ".cost", "w");
+    spec.f = costField(cost, path + ".cost", "f");
+    spec.b = costField(cost, path + ".cost", "b");
+    spec.w = costField(cost, path + ".cost", "w");
   }
   return spec;
 }

@@ -7,6 +7,8 @@
 
 #include "dualpipe/Schedule/Schedule.h"
 
+#include "dualpipe/Schedule/Limits.h"
+
 #include <algorithm>
 #include <array>
 #include <utility>
@@ -226,7 +228,7 @@ std::string Placement::checkSizes() const {
              std::to_string(microbatches);
     break;
   }
-  return "";
+  return checkPlacementBounds(ranks, stages, microbatches);
 }
 
 char toChar(OpKind kind) {

@@ -174,9 +174,7 @@ private:
   }
 
   bool sizesValid() const {
-    return placement.checkSizes().empty() &&
-           placement.stages <= kMaxStageMicrobatches / placement.microbatches &&
-           ranks == placement.ranks;
+    return placement.checkSizes().empty() && ranks == placement.ranks;
   }
 
   //===--------------------------------------------------------------------===//

@@ -104,14 +104,6 @@ private:
       report("invalid placement: " + invalid, InstrRef{}, -1);
       return false;
     }
-    if (placement.stages > kMaxStageMicrobatches / placement.microbatches) {
-      report("too many (stage, mb) pairs: " + std::to_string(placement.stages) +
-                 " stages x " + std::to_string(placement.microbatches) +
-                 " microbatches exceeds " +
-                 std::to_string(kMaxStageMicrobatches),
-             InstrRef{}, -1);
-      return false;
-    }
     if (static_cast<int64_t>(schedule.ranks.size()) != placement.ranks) {
       report("schedule has " + std::to_string(schedule.ranks.size()) +
                  " rank programs but the placement has " +

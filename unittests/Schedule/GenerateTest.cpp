@@ -516,7 +516,7 @@ TEST(GenerateErrors, MessagesNameTheViolatedConstraint) {
       {with(ScheduleKind::GPipe, 2, (int64_t(1) << 20) + 1),
        "microbatches must be at most 1048576, got 1048577"},
       {with(ScheduleKind::GPipe, 4096, 1 << 20),
-       "stages * microbatches must be at most 4194304, got 4294967296"},
+       "stages * microbatches must be at most 262144, got 4294967296"},
       {with(ScheduleKind::Interleaved1F1B, 4, 8, 0),
        "interleaved-1f1b requires virtualStages >= 1, got 0"},
       {with(ScheduleKind::Interleaved1F1B, 4, 8, 65),

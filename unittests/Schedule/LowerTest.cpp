@@ -319,6 +319,11 @@ TEST(LowerTest, ReferenceStopsEarlyOnTinyProgramWithHugeSizes) {
   forward.op = ComputeOp{OpKind::F, 0, 0};
   program.ranks = {{forward}, {}};
   std::string error;
+  // Sizes past docs/limits.md are refused before any per-mb work.
+  EXPECT_FALSE(scheduleComm(program, policy(CommPolicy::Reference), error));
+  EXPECT_EQ(error, "the reference policy needs a valid dual placement and one "
+                   "program per rank");
+  program.placement.microbatches = 4;
   EXPECT_FALSE(scheduleComm(program, policy(CommPolicy::Reference), error));
   EXPECT_EQ(error, "rank 0: reference policy: the dualpipe order expects a "
                    "forward of phase 1 after the last step");

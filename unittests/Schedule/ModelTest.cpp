@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <functional>
+#include <limits>
 #include <numeric>
+#include <random>
 
 using namespace dualpipe;
 
@@ -148,7 +152,8 @@ TEST(PartitionStages, RejectsBadModels) {
             "model 'mlp' layer 0 (mlp): repeat must be >= 1, got 0");
   ModelSpec negative = modelWithCosts({1, -1});
   EXPECT_EQ(partitionError(negative, 1),
-            "model 'm' layer 1 (k1): costs must be finite and >= 0");
+            "model 'm' layer 1 (k1): cost f must be finite, >= 0 and <= "
+            "1e+100, got -1");
   EXPECT_EQ(partitionError(uniformModel(4), 0),
             "stage count must be >= 1, got 0");
 }
@@ -159,6 +164,119 @@ TEST(PartitionStages, LargeModelsStayFast) {
   EXPECT_EQ(std::accumulate(layout.begin(), layout.end(), int64_t(0)), 1000);
   EXPECT_EQ(*std::max_element(layout.begin(), layout.end()), 16);
   EXPECT_TRUE(std::is_sorted(layout.begin(), layout.end()));
+}
+
+// Issue 11: layout entries whose sum overflows int64 read past the layers.
+TEST(PartitionStages, RejectsLayoutsThatOverflowWhenSummed) {
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  EXPECT_EQ(partitionError(uniformModel(6), 3, {max, max, 8}),
+            "model 'mlp': layout entries up to layout[0] sum to more than "
+            "the model's 6 layers");
+  EXPECT_EQ(partitionError(uniformModel(6), 3, {3, 3, max}),
+            "model 'mlp': layout entries up to layout[2] sum to more than "
+            "the model's 6 layers");
+}
+
+// Issue 11: repeat(INT64_MAX) expanded one copy per repeat (OOM), and two of
+// them overflowed the count ("-2 layers").
+TEST(PartitionStages, RejectsHugeRepeatsBeforeExpanding) {
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  ModelSpec model = uniformModel(max);
+  EXPECT_EQ(partitionError(model, 4),
+            "model 'mlp': the layer count (repeats expanded) must be at most "
+            "262144, got 9223372036854775807");
+  model.layers.push_back(model.layers[0]);
+  EXPECT_EQ(expandedLayerCount(model), max);
+  EXPECT_EQ(partitionError(model, 4),
+            "model 'mlp': the layer count (repeats expanded) must be at most "
+            "262144, got 9223372036854775807");
+}
+
+TEST(PartitionStages, RejectsTooManyStagesOrCellsBeforeWork) {
+  EXPECT_EQ(partitionError(uniformModel(4), int64_t(1) << 40),
+            "stage count must be at most 262144, got 1099511627776");
+  EXPECT_EQ(partitionError(uniformModel(200000), 4097),
+            "model 'mlp': stages * (layers - stages + 1) for balancing (give "
+            "a layout instead) must be at most 16777216, got 802618688");
+}
+
+// Issue 11: 5e307 per layer is finite, the sums overflowed to inf and gave an
+// empty stage. Costs and their sums are bounded well below DBL_MAX now.
+TEST(PartitionStages, RejectsCostsWhoseSumIsNotFinite) {
+  EXPECT_EQ(partitionError(modelWithCosts({5e307, 5e307, 5e307, 5e307}), 2),
+            "model 'm' layer 0 (k0): cost f must be finite, >= 0 and <= "
+            "1e+100, got 5e+307");
+  EXPECT_EQ(partitionError(modelWithCosts({1e100, 1e100, 1e100, 1e100}), 2),
+            "model 'm': the sum of all costs must be finite, >= 0 and <= "
+            "1e+100, got 4e+100");
+  ModelSpec nan = modelWithCosts({1, std::nan("")});
+  EXPECT_EQ(partitionError(nan, 1),
+            "model 'm' layer 1 (k1): cost f must be finite, >= 0 and <= "
+            "1e+100, got nan");
+}
+
+/// Every composition of n layers into k stages, ranked by the documented
+/// rules (bottleneck, squares, lexicographic), exhaustively.
+std::vector<int64_t> bruteForce(const std::vector<double> &costs, size_t k) {
+  size_t n = costs.size();
+  std::vector<int64_t> best;
+  double bestMax = 0, bestSquares = 0;
+  auto close = [](double a, double b) {
+    return std::fabs(a - b) <= 1e-9 * std::max({1.0, a, b});
+  };
+  std::vector<int64_t> layout(k, 1);
+  std::function<void(size_t, size_t)> visit = [&](size_t stage, size_t left) {
+    if (stage + 1 == k) {
+      layout[stage] = static_cast<int64_t>(left);
+      double maxCost = 0, squares = 0;
+      size_t at = 0;
+      for (int64_t count : layout) {
+        double c = 0;
+        for (int64_t i = 0; i < count; ++i)
+          c += costs[at++];
+        maxCost = std::max(maxCost, c);
+        squares += c * c;
+      }
+      bool better = best.empty() ||
+                    (!close(maxCost, bestMax) && maxCost < bestMax) ||
+                    (close(maxCost, bestMax) && !close(squares, bestSquares) &&
+                     squares < bestSquares);
+      if (better) {
+        best = layout;
+        bestMax = maxCost;
+        bestSquares = squares;
+      }
+      return;
+    }
+    for (size_t c = 1; c + (k - stage - 1) <= left; ++c) {
+      layout[stage] = static_cast<int64_t>(c);
+      visit(stage + 1, left - c);
+    }
+  };
+  visit(0, n);
+  return best;
+}
+
+TEST(PartitionStages, MatchesExhaustiveSearch) {
+  std::mt19937 random(11);
+  std::uniform_int_distribution<int> pick(0, 4);
+  for (int trial = 0; trial < 400; ++trial) {
+    size_t n = 1 + random() % 9;
+    size_t k = 1 + random() % n;
+    std::vector<double> costs(n);
+    for (double &c : costs)
+      c = pick(random); // small integers: exact sums, many ties and zeros
+    SCOPED_TRACE("trial " + std::to_string(trial));
+    EXPECT_EQ(balanced(modelWithCosts(costs), static_cast<int64_t>(k)),
+              bruteForce(costs, k));
+  }
+}
+
+// Issue 11: the old table was O(stages x layers^2); 100,000 layers took
+// minutes. bench/ measures the time; this checks the result.
+TEST(PartitionStages, HundredThousandLayers) {
+  auto layout = balanced(uniformModel(100000), 8);
+  EXPECT_EQ(layout, (std::vector<int64_t>(8, 12500)));
 }
 
 ModelSpec configured(nlohmann::json config) {

@@ -314,14 +314,22 @@ TEST(ProgramJson, RejectsDataUsedBeforeItArrives) {
                 "no earlier wait or compute on this rank provides");
 }
 
+// Issue 11: negative costs in a program file were accepted.
+TEST(ProgramJson, RejectsNegativeCosts) {
+  Written w = write(ScheduleKind::Interleaved1F1B, 2, 4);
+  json file = w.file;
+  file["model"]["stages"][1]["layers"][0]["cost"]["f"] = -1.5;
+  EXPECT_EQ(readError(file),
+            "model.stages[1].layers[0].cost.f: cost must be finite, >= 0 and "
+            "<= 1e+100, got -1.5");
+}
+
 TEST(ProgramJson, RejectsHugeSizes) {
   Written w = write(ScheduleKind::Interleaved1F1B, 2, 4);
   json file = w.file;
   file["schedule"]["stages"] = int64_t(1) << 40;
-  EXPECT_EQ(readError(file).rfind("schedule: sizes exceed the supported "
-                                  "bounds",
-                                  0),
-            0u);
+  EXPECT_EQ(readError(file),
+            "schedule: stages must be at most 262144, got 1099511627776");
 }
 
 TEST(ProgramJson, DocumentedExampleIsTheWritersOutput) {

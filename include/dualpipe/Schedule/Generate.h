@@ -13,6 +13,7 @@
 #define DUALPIPE_SCHEDULE_GENERATE_H
 
 #include "dualpipe/Schedule/Cost.h"
+#include "dualpipe/Schedule/Limits.h"
 #include "dualpipe/Schedule/Schedule.h"
 
 #include <cstdint>
@@ -21,15 +22,6 @@
 #include <vector>
 
 namespace dualpipe {
-
-/// Bounds on sizes accepted by the generators and the CSV importer, so that
-/// bad input is rejected with a message instead of exhausting memory.
-inline constexpr int64_t kMaxRanks = 4096;
-inline constexpr int64_t kMaxMicrobatches = int64_t(1) << 20;
-inline constexpr int64_t kMaxVirtualStages = 64;
-inline constexpr int64_t kMaxStages = kMaxRanks * kMaxVirtualStages;
-/// stages * microbatches; every (stage, mb) costs two or three compute ops.
-inline constexpr int64_t kMaxStageMicrobatches = int64_t(1) << 22;
 
 struct GenerateOptions {
   ScheduleKind kind = ScheduleKind::DualPipe;
