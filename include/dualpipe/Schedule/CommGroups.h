@@ -1,4 +1,5 @@
-//===- CommGroups.h - Post groups under in-order channel semantics -*- C++ -*-===//
+//===- CommGroups.h - Post groups under in-order channel semantics -*- C++
+//-*-===//
 //
 // NCCL has no tags: the k-th send from rank a to rank b on a communicator
 // meets the k-th receive that b posts from a, and the operations queued on
