@@ -4,6 +4,8 @@
 #include "dualpipe/Runtime/Reference.h"
 #include "dualpipe/Runtime/Trace.h"
 
+#include "ErrorText.h"
+
 #include <cstdio>
 #include <iomanip>
 #include <sstream>
@@ -183,13 +185,6 @@ struct Outcome {
   bool aborted = false;
   std::string exitedAt;
 };
-
-std::string causeOf(const std::exception &e) {
-  std::string text = e.what();
-  if (auto *error = dynamic_cast<const c10::Error *>(&e))
-    text = error->what_without_backtrace();
-  return text.substr(0, text.find('\n'));
-}
 
 /// Runs one rank's driver and turns every way it can end into an Outcome.
 /// `processEnds`: the process exits right after a failure, so a failed

@@ -12,6 +12,7 @@
 #include "dualpipe/Runtime/Executor.h"
 #include "dualpipe/Runtime/Reference.h"
 
+#include "ErrorText.h"
 #include "execution/Plan.h"
 #include "execution/Stream.h"
 
@@ -31,17 +32,6 @@ double nowUs() {
   return std::chrono::duration<double, std::micro>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-std::string firstLine(const std::string &text) {
-  return text.substr(0, text.find('\n'));
-}
-
-/// c10 errors append a backtrace that would drown the cause.
-std::string causeOf(const std::exception &e) {
-  if (auto *error = dynamic_cast<const c10::Error *>(&e))
-    return firstLine(error->what_without_backtrace());
-  return firstLine(e.what());
 }
 
 std::string shapeText(torch::IntArrayRef sizes) {

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ErrorText.h"
 #include "TorchCompat.h"
 #include "dualpipe/Runtime/Transport.h"
 
@@ -27,12 +28,6 @@ namespace {
 std::chrono::milliseconds atLeastOneMs(std::chrono::milliseconds timeout) {
   // c10d reads a zero timeout as "wait forever".
   return std::max(timeout, std::chrono::milliseconds(1));
-}
-
-/// c10d messages carry a C++ backtrace after the first line; reports only
-/// need the cause.
-std::string firstLine(const std::string &text) {
-  return text.substr(0, text.find('\n'));
 }
 
 class GlooHandle : public CommHandle {
