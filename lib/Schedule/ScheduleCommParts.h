@@ -1,7 +1,7 @@
 //===- ScheduleCommParts.h - pipe-schedule-comm internals -------*- C++ -*-===//
 //
-// Shared by the policies of scheduleComm (ScheduleComm.cpp, the eager and
-// reference policies; ScheduleCommInOrder.cpp, the in-order policy): a rank
+// Shared by the policies of scheduleComm (ScheduleComm.cpp, the eager
+// policy; ScheduleCommReference.cpp and ScheduleCommInOrder.cpp): a rank
 // program taken apart into compute steps and the comm tied to them by value,
 // which a policy reassembles in the order it wants.
 //
@@ -51,6 +51,12 @@ Instr blockingSend(Instr send);
 
 /// Tokens 0,1,2,... in program order, rank after rank.
 void renumberTokens(Program &program);
+
+/// The reference policy (Lower.h): one rank program per rank, or nullopt
+/// with `error` set.
+std::optional<std::vector<std::vector<Instr>>>
+placeReference(const Program &program, std::vector<RankParts> &ranks,
+               std::string &error);
 
 /// The in-order policy (Lower.h): one rank program per rank, or nullopt with
 /// `error` set.
