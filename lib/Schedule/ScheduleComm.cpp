@@ -99,8 +99,9 @@ std::vector<Instr> placeEager(RankParts &parts, int64_t lookahead) {
 
 } // namespace
 
-bool scheduleComm(Program &program, const ScheduleCommOptions &options,
-                  std::string &error) {
+std::vector<Finding> scheduleComm(Program &program,
+                                  const ScheduleCommOptions &options) {
+  Finding error;
   std::vector<RankParts> ranks;
   ranks.reserve(program.ranks.size());
   for (size_t rank = 0; rank < program.ranks.size(); ++rank) {
@@ -108,7 +109,7 @@ bool scheduleComm(Program &program, const ScheduleCommOptions &options,
         static_cast<int64_t>(rank), program.placement.stages,
         program.ranks[rank], error);
     if (!parts)
-      return false;
+      return {error};
     ranks.push_back(std::move(*parts));
   }
 
@@ -124,7 +125,7 @@ bool scheduleComm(Program &program, const ScheduleCommOptions &options,
             ? detail::placeReference(program, ranks, error)
             : detail::placeInOrder(ranks, error);
     if (!placed)
-      return false;
+      return {error};
     result.ranks = std::move(*placed);
   }
   detail::renumberTokens(result);
@@ -137,22 +138,34 @@ bool scheduleComm(Program &program, const ScheduleCommOptions &options,
   for (const std::vector<Instr> &instrs : result.ranks)
     flat.push_back(flattenRank(instrs));
   std::vector<std::vector<int64_t>> partner = pairMessages(flat);
+  // The verifier's findings keep their origins and notes; only the message
+  // says which policy made the program.
   if (std::optional<Finding> deadlock = findDeadlock(flat, partner)) {
-    error = policy + " would deadlock: " +
-            deadlock->message.substr(std::string("deadlock: ").size());
-    return false;
+    deadlock->message =
+        policy + " would deadlock: " +
+        deadlock->message.substr(std::string("deadlock: ").size());
+    return {*deadlock};
   }
   // The in-order policy's promise, checked like the rendezvous one.
   if (options.policy == CommPolicy::InOrder)
     if (std::vector<Finding> inOrder =
             checkInOrder(flat, partner, result.placement.stages, 1);
         !inOrder.empty()) {
-      error =
+      inOrder.front().message =
           policy + " would break in-order matching: " + inOrder.front().message;
-      return false;
+      return {inOrder.front()};
     }
   program = std::move(result);
-  return true;
+  return {};
+}
+
+bool scheduleComm(Program &program, const ScheduleCommOptions &options,
+                  std::string &error) {
+  std::vector<Finding> findings = scheduleComm(program, options);
+  if (findings.empty())
+    return true;
+  error = findings.front().message;
+  return false;
 }
 
 } // namespace dualpipe

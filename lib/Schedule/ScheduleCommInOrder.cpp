@@ -49,14 +49,14 @@ struct KeyPeerHash {
   }
 };
 
-std::string failure(int64_t rank, const std::string &message) {
-  return rankPrefix(rank) + "in-order policy: " + message;
+Finding failure(int64_t rank, const Instr &at, const std::string &message) {
+  return findingAt(rank, at, "in-order policy: " + message);
 }
 
 /// Pairs every recv with the send of its key to its rank: the policy must
 /// know both ends to post them in one round.
 bool matchMessages(const std::vector<RankParts> &ranks,
-                   std::vector<Message> &messages, std::string &error) {
+                   std::vector<Message> &messages, Finding &error) {
   int64_t count = static_cast<int64_t>(ranks.size());
   std::vector<std::unordered_map<KeyPeer, std::vector<size_t>, KeyPeerHash>>
       sendsOf(count);
@@ -69,14 +69,15 @@ bool matchMessages(const std::vector<RankParts> &ranks,
     for (size_t i = 0; i < ranks[rank].recvs.size(); ++i) {
       const Instr &recv = ranks[rank].recvs[i].recv;
       if (recv.peer < 0 || recv.peer >= count || recv.peer == rank) {
-        error = failure(rank, describeMessage(recv) + ": no such peer");
+        error = failure(rank, recv, describeMessage(recv) + ": no such peer");
         return false;
       }
       auto it = sendsOf[recv.peer].find(KeyPeer{recv.key, rank});
       if (it == sendsOf[recv.peer].end() || it->second.empty()) {
-        error = failure(rank, describeMessage(recv) +
-                                  " has no matching send on rank " +
-                                  std::to_string(recv.peer));
+        error =
+            failure(rank, recv,
+                    describeMessage(recv) + " has no matching send on rank " +
+                        std::to_string(recv.peer));
         return false;
       }
       // Stored in reverse: the back is the first unmatched send.
@@ -87,9 +88,10 @@ bool matchMessages(const std::vector<RankParts> &ranks,
     for (const auto &[key, left] : sendsOf[rank])
       if (!left.empty()) {
         const Instr &send = ranks[rank].sends[left.back()].send;
-        error = failure(rank, describeMessage(send) +
-                                  " has no matching recv on rank " +
-                                  std::to_string(send.peer));
+        error =
+            failure(rank, send,
+                    describeMessage(send) + " has no matching recv on rank " +
+                        std::to_string(send.peer));
         return false;
       }
   return true;
@@ -100,8 +102,7 @@ bool matchMessages(const std::vector<RankParts> &ranks,
 /// algorithm over the steps; false if some step waits in a cycle.
 bool computeRounds(const std::vector<RankParts> &ranks,
                    const std::vector<Message> &messages,
-                   std::vector<std::vector<int64_t>> &rounds,
-                   std::string &error) {
+                   std::vector<std::vector<int64_t>> &rounds, Finding &error) {
   int64_t count = static_cast<int64_t>(ranks.size());
   std::vector<size_t> offset(count + 1, 0);
   for (int64_t rank = 0; rank < count; ++rank)
@@ -154,8 +155,10 @@ bool computeRounds(const std::vector<RankParts> &ranks,
     size_t stuck = 0;
     while (stuck + 1 < nodes && waiting[stuck] == 0)
       ++stuck;
-    error = failure(rankOf[stuck],
-                    "step " + std::to_string(stuck - offset[rankOf[stuck]]) +
+    int64_t rank = rankOf[stuck];
+    size_t step = stuck - offset[rank];
+    error = failure(rank, ranks[rank].steps[step],
+                    "step " + std::to_string(step) +
                         " can never run: the compute order is not executable");
     return false;
   }
@@ -222,7 +225,7 @@ std::vector<Instr> placeRank(RankParts &parts,
 } // namespace
 
 std::optional<std::vector<std::vector<Instr>>>
-placeInOrder(std::vector<RankParts> &ranks, std::string &error) {
+placeInOrder(std::vector<RankParts> &ranks, Finding &error) {
   std::vector<Message> messages;
   std::vector<std::vector<int64_t>> rounds;
   if (!matchMessages(ranks, messages, error) ||

@@ -19,7 +19,7 @@ namespace {
 
 class RankDecomposer {
 public:
-  RankDecomposer(int64_t rank, int64_t stages, std::string &error)
+  RankDecomposer(int64_t rank, int64_t stages, Finding &error)
       : rank(rank), stages(stages), error(error) {}
 
   std::optional<RankParts> decompose(const std::vector<Instr> &instrs) {
@@ -34,8 +34,8 @@ public:
   }
 
 private:
-  bool fail(std::string message) {
-    error = rankPrefix(rank) + std::move(message);
+  bool fail(const Instr &at, std::string message) {
+    error = findingAt(rank, at, std::move(message));
     return false;
   }
 
@@ -49,7 +49,7 @@ private:
       return true;
     case InstrKind::Overlap: {
       if (inBody)
-        return fail("overlap nested inside an overlap");
+        return fail(instr, "overlap nested inside an overlap");
       Instr shell;
       shell.kind = InstrKind::Overlap;
       shell.origin = instr.origin;
@@ -90,8 +90,8 @@ private:
     for (PooledRecv &pooled : parts.recvs) {
       auto it = consumerOf.find(pooled.recv.key);
       if (it == consumerOf.end())
-        return fail("recv " + describe(pooled.recv.key) +
-                    " has no consumer on this rank");
+        return fail(pooled.recv, "recv " + describe(pooled.recv.key) +
+                                     " has no consumer on this rank");
       pooled.consumer = it->second;
       pooled.wait.kind = InstrKind::Wait;
       pooled.wait.token = pooled.recv.token;
@@ -104,8 +104,8 @@ private:
     for (PooledSend &pooled : parts.sends) {
       auto it = producerOf.find(pooled.send.key);
       if (it == producerOf.end())
-        return fail("send " + describe(pooled.send.key) +
-                    " has no producer on this rank");
+        return fail(pooled.send, "send " + describe(pooled.send.key) +
+                                     " has no producer on this rank");
       pooled.producer = it->second;
       if (pooled.send.token >= 0)
         sendTokens.insert(pooled.send.token);
@@ -124,14 +124,15 @@ private:
         continue;
       }
       if (!sendTokens.count(wait.token))
-        return fail("wait on unknown token " + std::to_string(wait.token));
+        return fail(wait,
+                    "wait on unknown token " + std::to_string(wait.token));
     }
     return true;
   }
 
   int64_t rank;
   int64_t stages;
-  std::string &error;
+  Finding &error;
   RankParts parts;
   std::vector<Instr> waits;
   std::unordered_map<MsgKey, int64_t, MsgKeyHash> consumerOf, producerOf;
@@ -141,9 +142,17 @@ private:
 
 } // namespace
 
+Finding findingAt(int64_t rank, const Instr &instr, std::string message) {
+  Finding finding;
+  finding.message = rankPrefix(rank) + std::move(message);
+  finding.where.rank = rank;
+  finding.origin = instr.origin;
+  return finding;
+}
+
 std::optional<RankParts> decomposeRank(int64_t rank, int64_t stages,
                                        const std::vector<Instr> &instrs,
-                                       std::string &error) {
+                                       Finding &error) {
   return RankDecomposer(rank, stages, error).decompose(instrs);
 }
 

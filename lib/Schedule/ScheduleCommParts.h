@@ -37,14 +37,17 @@ struct RankParts {
   std::vector<PooledSend> sends;
 };
 
+/// A finding at `instr` of rank `rank`, its message prefixed with the rank.
+Finding findingAt(int64_t rank, const Instr &instr, std::string message);
+
 /// Takes rank `rank`'s program apart: every Recv tied to the step that
 /// consumes its key, every Send to the step that produces it, a recv's first
-/// Wait kept for its origin. Sets `error` (prefixed with the rank) on comm
-/// that no step of the rank consumes or produces, on a wait on an unknown
-/// token, or on a nested overlap.
+/// Wait kept for its origin. Sets `error` at the instruction on comm that no
+/// step of the rank consumes or produces, on a wait on an unknown token, or
+/// on a nested overlap.
 std::optional<RankParts> decomposeRank(int64_t rank, int64_t stages,
                                        const std::vector<Instr> &instrs,
-                                       std::string &error);
+                                       Finding &error);
 
 /// `send` without its token: posted, waited by nobody.
 Instr blockingSend(Instr send);
@@ -53,15 +56,15 @@ Instr blockingSend(Instr send);
 void renumberTokens(Program &program);
 
 /// The reference policy (Lower.h): one rank program per rank, or nullopt
-/// with `error` set.
+/// with `error` set (at the step that leaves the order, where there is one).
 std::optional<std::vector<std::vector<Instr>>>
 placeReference(const Program &program, std::vector<RankParts> &ranks,
-               std::string &error);
+               Finding &error);
 
 /// The in-order policy (Lower.h): one rank program per rank, or nullopt with
 /// `error` set.
 std::optional<std::vector<std::vector<Instr>>>
-placeInOrder(std::vector<RankParts> &ranks, std::string &error);
+placeInOrder(std::vector<RankParts> &ranks, Finding &error);
 
 } // namespace dualpipe::detail
 

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <limits>
 #include <unordered_map>
 
 namespace dualpipe::detail {
@@ -169,7 +170,7 @@ class ReferencePlacer {
 public:
   ReferencePlacer(int64_t rank, RankParts &parts, const Placement &placement,
                   std::function<int(const ComputeOp &)> phaseOf,
-                  int64_t &nextToken, std::string &error)
+                  int64_t &nextToken, Finding &error)
       : rank(rank), parts(parts), placement(placement),
         phaseOf(std::move(phaseOf)), nextToken(nextToken), error(error) {}
 
@@ -181,9 +182,9 @@ public:
     if (!script.run())
       return std::nullopt;
     if (nextStep != parts.steps.size()) {
-      fail("step " + std::to_string(nextStep) + " (" +
-           describeStep(parts.steps[nextStep]) +
-           ") is beyond the dualpipe order");
+      fail(parts.steps[nextStep], "step " + std::to_string(nextStep) + " (" +
+                                      describeStep(parts.steps[nextStep]) +
+                                      ") is beyond the dualpipe order");
       return std::nullopt;
     }
     if (!allCommPlaced())
@@ -192,8 +193,8 @@ public:
   }
 
 private:
-  bool fail(std::string message) {
-    error = rankPrefix(rank) + "reference policy: " + std::move(message);
+  bool fail(const Instr &at, std::string message) {
+    error = findingAt(rank, at, "reference policy: " + std::move(message));
     return false;
   }
 
@@ -385,13 +386,15 @@ private:
 
   bool compute(const CallEntry &entry) {
     if (nextStep >= parts.steps.size())
-      return fail("the dualpipe order expects " + expected(entry) +
-                  " after the last step");
+      return fail(parts.steps.empty() ? Instr() : parts.steps.back(),
+                  "the dualpipe order expects " + expected(entry) +
+                      " after the last step");
     size_t count = isSplitPair(entry) ? 2 : 1;
     if (count == 1 && !matches(entry, parts.steps[nextStep]))
-      return fail("step " + std::to_string(nextStep) + " is " +
-                  describeStep(parts.steps[nextStep]) +
-                  ", the dualpipe order expects " + expected(entry));
+      return fail(parts.steps[nextStep],
+                  "step " + std::to_string(nextStep) + " is " +
+                      describeStep(parts.steps[nextStep]) +
+                      ", the dualpipe order expects " + expected(entry));
     emitStep(parts.steps[nextStep], static_cast<int64_t>(nextStep));
     if (count == 2)
       emitStep(parts.steps[nextStep + 1], static_cast<int64_t>(nextStep + 1));
@@ -425,6 +428,16 @@ private:
     out.push_back(std::move(step));
   }
 
+  /// The first pooled comm that no chunk took.
+  static size_t firstLeft(const std::unordered_map<MsgKey, std::vector<size_t>,
+                                                   MsgKeyHash> &byKey) {
+    size_t first = std::numeric_limits<size_t>::max();
+    for (const auto &entry : byKey)
+      for (size_t i : entry.second)
+        first = std::min(first, i);
+    return first;
+  }
+
   bool allCommPlaced() {
     if (commitPending || !unwaited.empty() || !pendingRecvs.empty()) {
       committed = unwaited.size();
@@ -432,9 +445,11 @@ private:
       flushAtTopLevel();
     }
     if (placedRecvs != parts.recvs.size())
-      return fail("a recv does not belong to any chunk of the dualpipe order");
+      return fail(parts.recvs[firstLeft(recvsByKey)].recv,
+                  "a recv does not belong to any chunk of the dualpipe order");
     if (placedSends != parts.sends.size())
-      return fail("a send does not belong to any chunk of the dualpipe order");
+      return fail(parts.sends[firstLeft(sendsByKey)].send,
+                  "a send does not belong to any chunk of the dualpipe order");
     return true;
   }
 
@@ -443,7 +458,7 @@ private:
   const Placement &placement;
   std::function<int(const ComputeOp &)> phaseOf;
   int64_t &nextToken;
-  std::string &error;
+  Finding &error;
 
   std::array<std::vector<Chunk>, 2> forwards, backwards;
   std::array<size_t, 2> recvForward{}, recvBackward{}, sendForward{},
@@ -492,10 +507,10 @@ std::string checkReferenceSizes(ScheduleKind kind, const Placement &placement) {
 
 std::optional<std::vector<std::vector<Instr>>>
 placeReference(const Program &program, std::vector<RankParts> &ranks,
-               std::string &error) {
+               Finding &error) {
   if (!program.kind || (*program.kind != ScheduleKind::DualPipe &&
                         *program.kind != ScheduleKind::DualPipeV)) {
-    error =
+    error.message =
         "the reference policy applies to dualpipe and dualpipev only, got " +
         (program.kind ? std::string(toString(*program.kind))
                       : std::string("a schedule of unknown kind"));
@@ -505,14 +520,14 @@ placeReference(const Program &program, std::vector<RankParts> &ranks,
   const Placement &placement = program.placement;
   if (placement.kind != placementFor(kind) || !placement.checkSizes().empty() ||
       static_cast<int64_t>(ranks.size()) != placement.ranks) {
-    error = "the reference policy needs a valid " +
-            std::string(toString(placementFor(kind))) +
-            " placement and one program per rank";
+    error.message = "the reference policy needs a valid " +
+                    std::string(toString(placementFor(kind))) +
+                    " placement and one program per rank";
     return std::nullopt;
   }
   if (std::string sizes = checkReferenceSizes(kind, placement);
       !sizes.empty()) {
-    error = "the reference policy: " + sizes;
+    error.message = "the reference policy: " + sizes;
     return std::nullopt;
   }
   bool dual = kind == ScheduleKind::DualPipe;

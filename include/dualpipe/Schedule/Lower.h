@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dualpipe {
 
@@ -67,14 +68,20 @@ void fuseOverlap(Program &program);
 ///    round. Needs every message matched and the compute order executable.
 /// Overlap bodies keep their comm inside (posted before / waited before /
 /// sent after; in-order keeps posts and sends outside, in its groups).
-/// Tokens are renumbered 0,1,2,... in program order. Returns false, leaving
-/// `program` unchanged, and sets `error` if the policy does not apply, a comm
+/// Tokens are renumbered 0,1,2,... in program order. Returns one finding,
+/// leaving `program` unchanged, if the policy does not apply, a comm
 /// instruction has no compute op to attach to, or the result would deadlock
-/// (in-order: under either matching).
+/// (in-order: under either matching). The finding's origin is the
+/// instruction it concerns (the step that leaves the reference order, the
+/// comm without a step; a deadlock's blocked op, with notes at the others).
 struct ScheduleCommOptions {
   CommPolicy policy = CommPolicy::Eager;
   int64_t lookahead = -1;
 };
+std::vector<Finding> scheduleComm(Program &program,
+                                  const ScheduleCommOptions &options);
+/// The same for callers without ops to report at: false and the finding's
+/// message.
 bool scheduleComm(Program &program, const ScheduleCommOptions &options,
                   std::string &error);
 

@@ -19,7 +19,7 @@ struct FuseOverlapPass
   void runOnOperation() override {
     auto fuse = [](ScheduleOp, dualpipe::Program &program) {
       dualpipe::fuseOverlap(program);
-      return std::string();
+      return std::vector<dualpipe::Finding>();
     };
     if (failed(
             transformPrograms(getOperation(), /*includeLevel2=*/false, fuse)))

@@ -78,17 +78,17 @@ FailureOr<ScheduleShape> dualpipe::pipe::resolveScheduleShape(
 
 LogicalResult dualpipe::pipe::transformPrograms(
     ModuleOp module, bool includeLevel2,
-    function_ref<std::string(ScheduleOp, dualpipe::Program &)> transform) {
+    function_ref<std::vector<dualpipe::Finding>(ScheduleOp,
+                                                dualpipe::Program &)>
+        transform) {
   bool failed = false;
   for (ScheduleOp schedule : module.getOps<ScheduleOp>()) {
     if (!includeLevel2 && !hasCommunication(schedule))
       continue;
     OriginTable origins;
     dualpipe::Program program = readProgram(schedule, origins);
-    std::string error = transform(schedule, program);
-    if (!error.empty()) {
-      mlir::emitError(schedule.getLoc())
-          << "'" << schedule->getName() << "' op " << error;
+    if (mlir::failed(
+            emitFindings(transform(schedule, program), origins, schedule))) {
       failed = true;
       continue;
     }

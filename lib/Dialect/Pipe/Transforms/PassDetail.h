@@ -39,10 +39,12 @@ resolveScheduleShape(PipelineOp pipeline, mlir::Operation *anchor,
 
 /// Applies `transform` to the program of every level-3 schedule (or, with
 /// `includeLevel2`, every schedule) in `module` and writes the result back.
-/// `transform` returns an error message on failure.
+/// `transform` returns its findings, reported at the ops they name.
 mlir::LogicalResult transformPrograms(
     mlir::ModuleOp module, bool includeLevel2,
-    llvm::function_ref<std::string(ScheduleOp, dualpipe::Program &)> transform);
+    llvm::function_ref<std::vector<dualpipe::Finding>(ScheduleOp,
+                                                      dualpipe::Program &)>
+        transform);
 
 } // namespace dualpipe::pipe
 

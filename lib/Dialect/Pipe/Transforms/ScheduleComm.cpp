@@ -29,9 +29,7 @@ struct ScheduleCommPass
     options.policy = *parsed;
     options.lookahead = lookahead;
     auto place = [&](ScheduleOp, dualpipe::Program &program) {
-      std::string error;
-      dualpipe::scheduleComm(program, options, error);
-      return error;
+      return dualpipe::scheduleComm(program, options);
     };
     if (failed(
             transformPrograms(getOperation(), /*includeLevel2=*/false, place)))
