@@ -80,6 +80,39 @@ TEST_F(PipeOpsTest, WaitOnOwnTokenVerifies) {
   EXPECT_TRUE(succeeded(verify(*module)));
 }
 
+TEST_F(PipeOpsTest, InterfacesDescribeEveryComputeAndMessageOp) {
+  OpBuilder builder(&context);
+  auto [rank0, rank1] = buildTwoRanks(builder);
+  (void)rank1;
+  Location loc = builder.getUnknownLoc();
+  builder.setInsertionPointToEnd(&rank0.getBody().front());
+  Operation *ops[] = {ForwardOp::create(builder, loc, 0, 0),
+                      BackwardOp::create(builder, loc, 0, 0),
+                      BackwardInputOp::create(builder, loc, 0, 0),
+                      BackwardWeightOp::create(builder, loc, 0, 0)};
+  dualpipe::OpKind kinds[] = {dualpipe::OpKind::F, dualpipe::OpKind::B,
+                              dualpipe::OpKind::I, dualpipe::OpKind::W};
+  for (auto [op, kind] : llvm::zip(ops, kinds))
+    EXPECT_EQ(cast<ComputeOpInterface>(op).getComputeOp(),
+              (dualpipe::ComputeOp{kind, 0, 0}));
+  auto send =
+      SendOp::create(builder, loc, Type(), MessageKind::Activation, 0, 0, 1);
+  auto recv = RecvOp::create(builder, loc, TokenType::get(&context),
+                             MessageKind::Gradient, 1, 0, 1);
+  auto sendEnd = cast<MessageOpInterface>(send.getOperation());
+  auto recvEnd = cast<MessageOpInterface>(recv.getOperation());
+  EXPECT_TRUE(sendEnd.isSend());
+  EXPECT_FALSE(sendEnd.getToken());
+  EXPECT_EQ(sendEnd.getKey(),
+            (dualpipe::MsgKey{dualpipe::MsgKind::Activation, 0, 0}));
+  EXPECT_FALSE(recvEnd.isSend());
+  EXPECT_EQ(recvEnd.getToken(), recv.getToken());
+  EXPECT_EQ(recvEnd.getPeer(), 1u);
+  EXPECT_EQ(recvEnd.getKey(),
+            (dualpipe::MsgKey{dualpipe::MsgKind::Gradient, 1, 0}));
+  EXPECT_FALSE(isa<ComputeOpInterface>(send.getOperation()));
+}
+
 TEST_F(PipeOpsTest, EnumConversionsMatchTheCoreModel) {
   for (dualpipe::ScheduleKind kind : dualpipe::allScheduleKinds()) {
     EXPECT_EQ(toCore(fromCore(kind)), kind);

@@ -10,7 +10,6 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/DenseSet.h"
-#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace dualpipe::pipe;
@@ -40,16 +39,9 @@ MessageKind dualpipe::pipe::fromCore(dualpipe::MsgKind kind) {
 }
 
 std::optional<dualpipe::ComputeOp> dualpipe::pipe::getComputeOp(Operation *op) {
-  auto make = [](dualpipe::OpKind kind, auto computeOp) {
-    return dualpipe::ComputeOp{kind, static_cast<int64_t>(computeOp.getStage()),
-                               static_cast<int64_t>(computeOp.getMb())};
-  };
-  return llvm::TypeSwitch<Operation *, std::optional<dualpipe::ComputeOp>>(op)
-      .Case([&](ForwardOp f) { return make(dualpipe::OpKind::F, f); })
-      .Case([&](BackwardOp b) { return make(dualpipe::OpKind::B, b); })
-      .Case([&](BackwardInputOp i) { return make(dualpipe::OpKind::I, i); })
-      .Case([&](BackwardWeightOp w) { return make(dualpipe::OpKind::W, w); })
-      .Default([](Operation *) { return std::nullopt; });
+  if (auto compute = dyn_cast<ComputeOpInterface>(op))
+    return compute.getComputeOp();
+  return std::nullopt;
 }
 
 dualpipe::Placement dualpipe::pipe::placementOf(ScheduleOp schedule) {
@@ -115,28 +107,17 @@ static LogicalResult verifyPlacedOnRank(Operation *op, RankContext &context,
   return success();
 }
 
-static LogicalResult verifyComputeOp(Operation *op, uint64_t stage,
-                                     uint64_t mb) {
+LogicalResult dualpipe::pipe::detail::verifyComputeOp(Operation *op) {
+  auto compute = cast<ComputeOpInterface>(op);
   std::optional<RankContext> context = getRankContext(op);
   if (!context)
     return success();
-  if (failed(verifyStageAndMb(op, *context, stage, mb)))
+  if (failed(
+          verifyStageAndMb(op, *context, compute.getStage(), compute.getMb())))
     return failure();
-  return verifyPlacedOnRank(op, *context, static_cast<int64_t>(stage),
-                            static_cast<int64_t>(mb), "");
-}
-
-LogicalResult ForwardOp::verify() {
-  return verifyComputeOp(*this, getStage(), getMb());
-}
-LogicalResult BackwardOp::verify() {
-  return verifyComputeOp(*this, getStage(), getMb());
-}
-LogicalResult BackwardInputOp::verify() {
-  return verifyComputeOp(*this, getStage(), getMb());
-}
-LogicalResult BackwardWeightOp::verify() {
-  return verifyComputeOp(*this, getStage(), getMb());
+  return verifyPlacedOnRank(op, *context,
+                            static_cast<int64_t>(compute.getStage()),
+                            static_cast<int64_t>(compute.getMb()), "");
 }
 
 //===----------------------------------------------------------------------===//
@@ -321,8 +302,7 @@ LogicalResult ScheduleOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 }
 
 static bool isRankProgramOp(Operation &op) {
-  return isa<ForwardOp, BackwardOp, BackwardInputOp, BackwardWeightOp,
-             OverlapOp, SendOp, RecvOp, WaitOp>(op);
+  return isa<ComputeOpInterface, MessageOpInterface, OverlapOp, WaitOp>(op);
 }
 
 LogicalResult RankOp::verifyRegions() {
@@ -337,12 +317,13 @@ LogicalResult OverlapOp::verifyRegions() {
   Operation *forward = nullptr;
   Operation *backward = nullptr;
   for (Operation &op : getBody().front()) {
-    if (isa<SendOp, RecvOp, WaitOp>(op))
+    if (isa<MessageOpInterface, WaitOp>(op))
       continue;
-    Operation **slot = isa<ForwardOp>(op) ? &forward
-                       : isa<BackwardOp, BackwardInputOp, BackwardWeightOp>(op)
-                           ? &backward
-                           : nullptr;
+    auto compute = dyn_cast<ComputeOpInterface>(op);
+    Operation **slot = !compute ? nullptr
+                       : compute.getComputeKind() == dualpipe::OpKind::F
+                           ? &forward
+                           : &backward;
     if (!slot)
       return op.emitOpError() << "is not allowed in a pipe.overlap; expected "
                                  "one forward, one backward-family op and "
@@ -369,11 +350,14 @@ LogicalResult OverlapOp::verifyRegions() {
 // Level 3.
 //===----------------------------------------------------------------------===//
 
-/// Checks a message key and peer. `producerSide` is true for a send (this
-/// rank produces the keyed data) and false for a recv (this rank consumes it).
-static LogicalResult verifyMessage(Operation *op, MessageKind kind,
-                                   uint64_t stage, uint64_t mb, uint64_t peer,
-                                   bool producerSide) {
+/// Checks a message key and peer. A send's rank produces the keyed data, a
+/// recv's rank consumes it.
+LogicalResult dualpipe::pipe::detail::verifyMessageOp(Operation *op) {
+  auto message = cast<MessageOpInterface>(op);
+  MessageKind kind = message.getKind();
+  uint64_t stage = message.getStage(), mb = message.getMb();
+  uint64_t peer = message.getPeer();
+  bool producerSide = message.isSend();
   std::optional<RankContext> context = getRankContext(op);
   if (!context)
     return success();
@@ -397,16 +381,6 @@ static LogicalResult verifyMessage(Operation *op, MessageKind kind,
   int64_t localStage = producerSide ? s : (isActivation ? s + 1 : s - 1);
   return verifyPlacedOnRank(op, *context, localStage, static_cast<int64_t>(mb),
                             producerSide ? "producer " : "consumer ");
-}
-
-LogicalResult SendOp::verify() {
-  return verifyMessage(*this, getKind(), getStage(), getMb(), getPeer(),
-                       /*producerSide=*/true);
-}
-
-LogicalResult RecvOp::verify() {
-  return verifyMessage(*this, getKind(), getStage(), getMb(), getPeer(),
-                       /*producerSide=*/false);
 }
 
 /// The ancestor of `op` that sits directly in `block`, if any.
@@ -445,6 +419,8 @@ LogicalResult WaitOp::verify() {
   }
   return success();
 }
+
+#include "dualpipe/Dialect/Pipe/IR/PipeInterfaces.cpp.inc"
 
 #define GET_OP_CLASSES
 #include "dualpipe/Dialect/Pipe/IR/PipeOps.cpp.inc"

@@ -4,7 +4,6 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
-#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace dualpipe::pipe;
@@ -19,10 +18,6 @@ std::vector<RankOp> rankOpsById(ScheduleOp schedule) {
     if (rank.getId() < byId.size())
       byId[rank.getId()] = rank;
   return byId;
-}
-
-dualpipe::MsgKey keyOf(MessageKind kind, uint64_t stage, uint64_t mb) {
-  return {toCore(kind), static_cast<int64_t>(stage), static_cast<int64_t>(mb)};
 }
 } // namespace
 
@@ -103,17 +98,12 @@ struct ProgramReader {
     if (std::optional<dualpipe::ComputeOp> compute = getComputeOp(&op)) {
       instr.kind = InstrKind::Compute;
       instr.op = *compute;
-    } else if (auto send = dyn_cast<SendOp>(op)) {
-      instr.kind = InstrKind::Send;
-      instr.key = keyOf(send.getKind(), send.getStage(), send.getMb());
-      instr.peer = static_cast<int64_t>(send.getPeer());
-      if (send.getToken())
-        instr.token = defineToken(send.getToken());
-    } else if (auto recv = dyn_cast<RecvOp>(op)) {
-      instr.kind = InstrKind::Recv;
-      instr.key = keyOf(recv.getKind(), recv.getStage(), recv.getMb());
-      instr.peer = static_cast<int64_t>(recv.getPeer());
-      instr.token = defineToken(recv.getToken());
+    } else if (auto message = dyn_cast<MessageOpInterface>(op)) {
+      instr.kind = message.isSend() ? InstrKind::Send : InstrKind::Recv;
+      instr.key = message.getKey();
+      instr.peer = static_cast<int64_t>(message.getPeer());
+      if (Value token = message.getToken())
+        instr.token = defineToken(token);
     } else if (auto wait = dyn_cast<WaitOp>(op)) {
       instr.kind = InstrKind::Wait;
       auto it = tokens.find(wait.getToken());
@@ -228,21 +218,17 @@ struct ProgramWriter {
       std::optional<dualpipe::ComputeOp> compute = getComputeOp(op);
       return compute && *compute == instr.op ? op : nullptr;
     }
-    case InstrKind::Send: {
-      auto send = dyn_cast<SendOp>(op);
-      bool sameShape =
-          send &&
-          keyOf(send.getKind(), send.getStage(), send.getMb()) == instr.key &&
-          static_cast<int64_t>(send.getPeer()) == instr.peer &&
-          static_cast<bool>(send.getToken()) == (instr.token >= 0);
-      return sameShape ? op : nullptr;
-    }
+    case InstrKind::Send:
     case InstrKind::Recv: {
-      auto recv = dyn_cast<RecvOp>(op);
-      bool same =
-          recv &&
-          keyOf(recv.getKind(), recv.getStage(), recv.getMb()) == instr.key &&
-          static_cast<int64_t>(recv.getPeer()) == instr.peer;
+      // A recv always has its token; a send keeps its op only if it stays
+      // blocking or asynchronous.
+      auto message = dyn_cast<MessageOpInterface>(op);
+      bool same = message &&
+                  message.isSend() == (instr.kind == InstrKind::Send) &&
+                  message.getKey() == instr.key &&
+                  static_cast<int64_t>(message.getPeer()) == instr.peer &&
+                  (!message.isSend() ||
+                   static_cast<bool>(message.getToken()) == (instr.token >= 0));
       return same ? op : nullptr;
     }
     case InstrKind::Wait:

@@ -7,6 +7,17 @@
 
 #include <optional>
 
+namespace dualpipe::pipe {
+dualpipe::MsgKind toCore(MessageKind kind);
+namespace detail {
+/// The checks of ComputeOpInterface and MessageOpInterface (PipeOps.cpp).
+mlir::LogicalResult verifyComputeOp(mlir::Operation *op);
+mlir::LogicalResult verifyMessageOp(mlir::Operation *op);
+} // namespace detail
+} // namespace dualpipe::pipe
+
+#include "dualpipe/Dialect/Pipe/IR/PipeInterfaces.h.inc"
+
 #define GET_OP_CLASSES
 #include "dualpipe/Dialect/Pipe/IR/PipeOps.h.inc"
 

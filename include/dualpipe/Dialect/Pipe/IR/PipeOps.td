@@ -3,6 +3,7 @@
 #define DUALPIPE_DIALECT_PIPE_IR_PIPEOPS_TD
 
 include "dualpipe/Dialect/Pipe/IR/PipeAttrs.td"
+include "dualpipe/Dialect/Pipe/IR/PipeInterfaces.td"
 include "dualpipe/Dialect/Pipe/IR/PipeTypes.td"
 include "mlir/IR/OpBase.td"
 include "mlir/IR/SymbolInterfaces.td"
@@ -143,20 +144,24 @@ def Pipe_RankOp : Pipe_Op<"rank", [
   let hasRegionVerifier = 1;
 }
 
-class Pipe_ComputeOp<string mnemonic, string what>
-    : Pipe_Op<mnemonic, [ParentOneOf<["RankOp", "OverlapOp"]>]> {
+class Pipe_ComputeOp<string mnemonic, string kind, string what>
+    : Pipe_Op<mnemonic, [ParentOneOf<["RankOp", "OverlapOp"]>,
+                         Pipe_ComputeOpInterface]> {
   let summary = what # " of one stage for one micro-batch";
   let arguments = (ins Pipe_NonNegativeI64:$stage, Pipe_NonNegativeI64:$mb);
   let assemblyFormat = "`stage` $stage `mb` $mb attr-dict";
-  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::dualpipe::OpKind getComputeKind() { return ::dualpipe::OpKind::}] #
+    kind # [{; }
+  }];
 }
 
-def Pipe_ForwardOp : Pipe_ComputeOp<"forward", "forward (F)">;
-def Pipe_BackwardOp : Pipe_ComputeOp<"backward",
+def Pipe_ForwardOp : Pipe_ComputeOp<"forward", "F", "forward (F)">;
+def Pipe_BackwardOp : Pipe_ComputeOp<"backward", "B",
     "full backward (B: input and weight gradients)">;
-def Pipe_BackwardInputOp : Pipe_ComputeOp<"backward_input",
+def Pipe_BackwardInputOp : Pipe_ComputeOp<"backward_input", "I",
     "backward for the input gradient (I)">;
-def Pipe_BackwardWeightOp : Pipe_ComputeOp<"backward_weight",
+def Pipe_BackwardWeightOp : Pipe_ComputeOp<"backward_weight", "W",
     "backward for the weight gradient (W), after its I">;
 
 def Pipe_OverlapOp : Pipe_Op<"overlap", [
@@ -181,7 +186,8 @@ def Pipe_OverlapOp : Pipe_Op<"overlap", [
 // Level 3: communication.
 //===----------------------------------------------------------------------===//
 
-def Pipe_SendOp : Pipe_Op<"send", [ParentOneOf<["RankOp", "OverlapOp"]>]> {
+def Pipe_SendOp : Pipe_Op<"send", [ParentOneOf<["RankOp", "OverlapOp"]>,
+                                   Pipe_MessageOpInterface]> {
   let summary = "send an activation or gradient to another rank";
   let description = [{
     The key (kind, stage, micro-batch) names the producer: an activation is
@@ -202,10 +208,13 @@ def Pipe_SendOp : Pipe_Op<"send", [ParentOneOf<["RankOp", "OverlapOp"]>]> {
     custom<EnumKeyword>($kind) `stage` $stage `mb` $mb `to` $peer attr-dict
     (`:` type($token)^)?
   }];
-  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    bool isSend() { return true; }
+  }];
 }
 
-def Pipe_RecvOp : Pipe_Op<"recv", [ParentOneOf<["RankOp", "OverlapOp"]>]> {
+def Pipe_RecvOp : Pipe_Op<"recv", [ParentOneOf<["RankOp", "OverlapOp"]>,
+                                   Pipe_MessageOpInterface]> {
   let summary = "post a receive; its token completes when the data arrived";
   let description = [{
     Posting never blocks. The key names the producer, as on `pipe.send`.
@@ -222,7 +231,9 @@ def Pipe_RecvOp : Pipe_Op<"recv", [ParentOneOf<["RankOp", "OverlapOp"]>]> {
     custom<EnumKeyword>($kind) `stage` $stage `mb` $mb `from` $peer attr-dict
     `:` type($token)
   }];
-  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    bool isSend() { return false; }
+  }];
 }
 
 def Pipe_WaitOp : Pipe_Op<"wait", [ParentOneOf<["RankOp", "OverlapOp"]>]> {
