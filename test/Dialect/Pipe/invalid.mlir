@@ -10,6 +10,16 @@ pipe.pipeline @p ranks(2) microbatches(4) schedule(tripledual)
 
 // -----
 
+// expected-error @+1 {{unknown value 'zb'; expected one of: dualpipe dualpipev 1f1b interleaved-1f1b zb-h1 zbv gpipe auto (quote a spelling with '-', e.g. "interleaved-1f1b")}}
+pipe.pipeline @p ranks(2) microbatches(4) schedule(zb-h1)
+
+// -----
+
+// expected-error @+1 {{expected one of: dualpipe dualpipev 1f1b}}
+pipe.pipeline @p ranks(2) microbatches(4) schedule(2)
+
+// -----
+
 // expected-error @+1 {{'pipe.pipeline' op attribute 'ranks' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
 pipe.pipeline @p ranks(0) microbatches(4) schedule(gpipe)
 

@@ -23,7 +23,8 @@ pipe.model @mlp config {hidden = 64, microbatch_size = 4, loss = "mse"} {
 // GENERIC-SAME:  schedule = #pipe.schedule_kind<dualpipe>
 pipe.pipeline @train model(@mlp) ranks(8) microbatches(20) schedule(dualpipe)
 pipe.pipeline @inter model(@mlp) ranks(2) microbatches(4) schedule("interleaved-1f1b") virtual_stages(2) layout([4, 4, 4, 5])
-pipe.pipeline @plain ranks(4) microbatches(8) schedule("1f1b")
+// A spelling that starts with a digit parses unquoted as well.
+pipe.pipeline @plain ranks(4) microbatches(8) schedule(1f1b)
 
 // Level 2: a schedule with every compute op and an overlapped pair.
 // CHECK-LABEL: pipe.schedule @level2 kind(dualpipe) placement(dual) ranks(2) stages(2) microbatches(4) {

@@ -127,23 +127,56 @@ LogicalResult dualpipe::pipe::detail::verifyComputeOp(Operation *op) {
 // Enum attributes print as `#pipe.schedule_kind<dualpipe>` on their own; in op
 // syntax only the keyword is printed, quoted where it is not an identifier
 // ("1f1b").
+/// A spelling that starts with a digit ("1f1b") lexes as an integer and a
+/// keyword; they are glued back when nothing stands between them.
+static bool parseDigitSpelling(OpAsmParser &parser, std::string &spelling) {
+  SMLoc start = parser.getCurrentLocation();
+  uint64_t number = 0;
+  OptionalParseResult integer = parser.parseOptionalInteger(number);
+  if (!integer.has_value() || failed(*integer))
+    return false;
+  std::string digits = std::to_string(number);
+  StringRef tail;
+  if (parser.getCurrentLocation().getPointer() !=
+          start.getPointer() + digits.size() ||
+      failed(parser.parseOptionalKeyword(&tail)))
+    return false;
+  spelling = digits + tail.str();
+  return true;
+}
+
+template <typename EnumT>
+static InFlightDiagnostic &listSpellings(InFlightDiagnostic &diag) {
+  diag << "expected one of:";
+  std::string quoted;
+  for (uint32_t i = 0; !stringifyEnum(static_cast<EnumT>(i)).empty(); ++i) {
+    StringRef spelling = stringifyEnum(static_cast<EnumT>(i));
+    diag << " " << spelling;
+    if (quoted.empty() && spelling.contains('-'))
+      quoted = spelling.str();
+  }
+  if (!quoted.empty())
+    diag << " (quote a spelling with '-', e.g. \"" << quoted << "\")";
+  return diag;
+}
+
 template <typename AttrT>
 static ParseResult parseEnumKeyword(OpAsmParser &parser, AttrT &attr) {
   using EnumT = decltype(std::declval<AttrT>().getValue());
   SMLoc loc = parser.getCurrentLocation();
   std::string keyword;
-  if (parser.parseKeywordOrString(&keyword))
-    return failure();
+  if (failed(parser.parseOptionalKeywordOrString(&keyword)) &&
+      !parseDigitSpelling(parser, keyword)) {
+    InFlightDiagnostic diag = parser.emitError(loc);
+    return listSpellings<EnumT>(diag);
+  }
   if (std::optional<EnumT> value = symbolizeEnum<EnumT>(keyword)) {
     attr = AttrT::get(parser.getContext(), *value);
     return success();
   }
   InFlightDiagnostic diag = parser.emitError(loc)
-                            << "unknown value '" << keyword
-                            << "'; expected one of:";
-  for (uint32_t i = 0; !stringifyEnum(static_cast<EnumT>(i)).empty(); ++i)
-    diag << " " << stringifyEnum(static_cast<EnumT>(i));
-  return diag;
+                            << "unknown value '" << keyword << "'; ";
+  return listSpellings<EnumT>(diag);
 }
 
 template <typename AttrT>
