@@ -6,7 +6,7 @@
 // Costs are balanced: the heavy layer gets a stage of its own.
 // CHECK-LABEL: pipe.pipeline @train
 // CHECK-SAME:    layout([1, 5])
-// V:           pipe.pipeline @train model(@m) ranks(2) microbatches(4) schedule("1f1b") layout([1, 1, 2, 2])
+// V:           pipe.pipeline @train model(@m) ranks(2) microbatches(4) schedule(dualpipev) layout([1, 1, 2, 2])
 // EXPLICIT:    layout([1, 5])
 pipe.model @m {
   pipe.layer kernel("mlp") cost(f = 5.0, b = 10.0, w = 5.0)

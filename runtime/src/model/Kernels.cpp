@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dualpipe/Runtime/Stage.h"
+#include "dualpipe/Schedule/Kernels.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/script.h>
@@ -316,8 +317,7 @@ std::string checkLayer(const LayerSpec &spec, const TrainConfig &config,
       scriptPath(spec, baseDir, path);
     else
       fail(path + ".kernel", "unknown kernel \"" + spec.kernel +
-                                 "\" (known: mlp, transformer, identity, "
-                                 "torchscript)");
+                                 "\" (known: " + knownKernelsText() + ")");
   } catch (const KernelError &e) {
     return e.what();
   }

@@ -1,5 +1,5 @@
 // Eight layers, each the TorchScript block in block.pt (a path relative to
-// the program file), trained with Adam.
+// this spec), trained with Adam.
 pipe.model @scripted config {hidden = 32, microbatch_size = 4, loss = "mse",
                              optimizer = "adam", lr = 0.01, seed = 3} {
   pipe.layer kernel("torchscript") repeat(8) {path = "block.pt"}
