@@ -39,7 +39,7 @@ FailureOr<ScheduleOp> dualpipe::pipe::findSchedule(ModuleOp module,
 }
 
 static LogicalResult requireLevel3(ScheduleOp schedule, StringRef what) {
-  if (hasCommunication(schedule))
+  if (schedule.isProgram())
     return success();
   return schedule.emitOpError()
          << "has no communication (level 2); " << what
@@ -269,7 +269,7 @@ FailureOr<dualpipe::SimResult> dualpipe::pipe::simulate(ScheduleOp schedule,
   OriginTable origins;
   std::vector<dualpipe::Finding> findings;
   std::optional<dualpipe::SimResult> result =
-      hasCommunication(schedule)
+      schedule.isProgram()
           ? dualpipe::simulate(readProgram(schedule, origins), *cost, findings)
           : dualpipe::simulate(readSchedule(schedule, origins), *cost,
                                findings);

@@ -15,7 +15,7 @@ pipe.model @mlp config {hidden = 8, microbatch_size = 2} {
 }
 pipe.pipeline @train model(@mlp) ranks(4) microbatches(8) schedule(dualpipe)
 
-// CHECK:       pipe.schedule @train kind(dualpipe) placement(dual) ranks(4) stages(4) microbatches(8) model(@mlp) layout([2, 2, 2, 2]) message(tensor<2x8xf32>) {
+// CHECK:       pipe.schedule @train kind(dualpipe) placement(dual) ranks(4) stages(4) microbatches(8) model(@mlp) layout([2, 2, 2, 2]) message(tensor<2x8xf32>) level(3) {
 // CHECK:         pipe.rank 0 {
 // CHECK:           pipe.recv
 // CHECK:           pipe.overlap {

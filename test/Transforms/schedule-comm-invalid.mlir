@@ -4,7 +4,7 @@
 // RUN: dualpipe-opt %s -split-input-file -verify-diagnostics --pipe-schedule-comm="policy=in-order"
 
 // a receive whose value no step of its rank consumes
-pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(2) {
+pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(2) level(3) {
   pipe.rank 0 {
     pipe.forward stage 0 mb 0
     pipe.send activation stage 0 mb 0 to 1

@@ -15,7 +15,7 @@
 // Receives posted early, as the eager policy does: deadlock-free with tags,
 // but under NCCL each rank's first post group (its receive) waits for a send
 // that the peer queued behind its own first group.
-pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) {
+pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) level(3) {
   pipe.rank 0 {
     // expected-error @+2 {{'pipe.recv' op deadlock under in-order matching: rank 0 waits at recv grad(stage 1, mb 0) from rank 1, rank 1 waits at recv activation(stage 0, mb 0) from rank 0}}
     // expected-note @+1 {{rank 0 is blocked here}}
@@ -39,7 +39,7 @@ pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) {
 // -----
 // A pair's receives in another order than its sends: NCCL would deliver
 // activation (0, 0) into the buffer posted for activation (0, 1).
-pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(2) {
+pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(2) level(3) {
   pipe.rank 0 {
     pipe.forward stage 0 mb 0
     // expected-note @+1 {{rank 0 sends activation(stage 0, mb 0) as message 1 here}}
@@ -62,7 +62,7 @@ pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(2) {
 // Two peers in one post group: rank 1's group holds its receive from rank 0
 // and its send to rank 2, which progress together, so neither blocks the
 // other. Valid under both matchings.
-pipe.schedule @s placement(standard) ranks(3) stages(3) microbatches(2) {
+pipe.schedule @s placement(standard) ranks(3) stages(3) microbatches(2) level(3) {
   pipe.rank 0 {
     pipe.forward stage 0 mb 0
     pipe.send activation stage 0 mb 0 to 1

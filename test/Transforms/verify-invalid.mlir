@@ -96,7 +96,7 @@ pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(2) {
 }
 // -----
 // send with no recv
-pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) {
+pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) level(3) {
   pipe.rank 0 {
     pipe.forward stage 0 mb 0
     // expected-error @+1 {{'pipe.send' op rank 0: send activation(stage 0, mb 0) to rank 1 has no matching recv on rank 1}}
@@ -114,7 +114,7 @@ pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) {
 }
 // -----
 // recv with no send
-pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) {
+pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) level(3) {
   pipe.rank 0 {
     pipe.forward stage 0 mb 0
     pipe.send activation stage 0 mb 0 to 1
@@ -132,7 +132,7 @@ pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) {
 }
 // -----
 // wrong peer
-pipe.schedule @s placement(standard) ranks(3) stages(3) microbatches(1) {
+pipe.schedule @s placement(standard) ranks(3) stages(3) microbatches(1) level(3) {
   pipe.rank 0 {
     pipe.forward stage 0 mb 0
     // expected-error @+2 {{'pipe.send' op rank 0: send activation(stage 0, mb 0) to rank 2, but its consumer F(stage 1, mb 0) is on rank 1}}
@@ -163,7 +163,7 @@ pipe.schedule @s placement(standard) ranks(3) stages(3) microbatches(1) {
 }
 // -----
 // key mismatch
-pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(2) {
+pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(2) level(3) {
   pipe.rank 0 {
     pipe.forward stage 0 mb 0
     // expected-error @+1 {{'pipe.send' op rank 0: send activation(stage 0, mb 0) to rank 1 has no matching recv on rank 1}}
@@ -194,7 +194,7 @@ pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(2) {
 }
 // -----
 // consumer without its recv (data used before it arrives)
-pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) {
+pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) level(3) {
   pipe.rank 0 {
     pipe.forward stage 0 mb 0
     pipe.send activation stage 0 mb 0 to 1
@@ -214,7 +214,7 @@ pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) {
 }
 // -----
 // token never waited
-pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) {
+pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) level(3) {
   pipe.rank 0 {
     pipe.forward stage 0 mb 0
     pipe.send activation stage 0 mb 0 to 1
@@ -234,7 +234,7 @@ pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) {
 }
 // -----
 // deadlock: two ranks, each waits for the other before sending
-pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) {
+pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) level(3) {
   pipe.rank 0 {
     %g = pipe.recv grad stage 1 mb 0 from 1 : !pipe.token
     // expected-error @+2 {{'pipe.wait' op deadlock: rank 0 waits at wait for recv grad(stage 1, mb 0) from rank 1, rank 1 waits at wait for recv activation(stage 0, mb 0) from rank 0}}
@@ -255,7 +255,7 @@ pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) {
 }
 // -----
 // deadlock: blocking sends before the peer posts (rendezvous)
-pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) {
+pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) level(3) {
   pipe.rank 0 {
     pipe.forward stage 0 mb 0
     // expected-error @+2 {{'pipe.send' op deadlock: rank 0 waits at send activation(stage 0, mb 0) to rank 1, rank 1 waits at send grad(stage 1, mb 0) to rank 0}}
@@ -278,7 +278,7 @@ pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) {
 }
 // -----
 // deadlock: a three-rank cycle (interleaved placement: rank 2 feeds rank 0)
-pipe.schedule @s placement(interleaved) ranks(3) stages(6) microbatches(1) {
+pipe.schedule @s placement(interleaved) ranks(3) stages(6) microbatches(1) level(3) {
   pipe.rank 0 {
     %a2 = pipe.recv activation stage 2 mb 0 from 2 : !pipe.token
     // expected-error @+2 {{'pipe.wait' op deadlock: rank 0 waits at wait for recv activation(stage 2, mb 0) from rank 2, rank 2 waits at wait for recv activation(stage 1, mb 0) from rank 1, rank 1 waits at wait for recv activation(stage 0, mb 0) from rank 0}}
@@ -335,7 +335,7 @@ pipe.schedule @s placement(interleaved) ranks(3) stages(6) microbatches(1) {
 // -----
 // deadlock through an overlap region: rank 1's region waits for F(0, 1)
 // before its backward sends the gradient rank 0 needs to get there
-pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(2) {
+pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(2) level(3) {
   pipe.rank 0 {
     pipe.forward stage 0 mb 0
     pipe.send activation stage 0 mb 0 to 1
@@ -377,7 +377,7 @@ pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) {
 }
 // -----
 // token waited twice (op verifier)
-pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) {
+pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) level(3) {
   pipe.rank 1 {
     %a = pipe.recv activation stage 0 mb 0 from 0 : !pipe.token
     // expected-note @+1 {{first wait here}}

@@ -12,7 +12,7 @@
 // A hand-written level-3 program with an asynchronous send.
 // CHECK-LABEL: pipe.schedule @hand
 // CHECK:         %{{.*}} = pipe.send grad stage 1 mb 0 to 0 : !pipe.token
-pipe.schedule @hand placement(standard) ranks(2) stages(2) microbatches(1) {
+pipe.schedule @hand placement(standard) ranks(2) stages(2) microbatches(1) level(3) {
   pipe.rank 0 {
     %g = pipe.recv grad stage 1 mb 0 from 1 : !pipe.token
     pipe.forward stage 0 mb 0

@@ -29,7 +29,7 @@ protected:
     builder.setInsertionPointToEnd(module->getBody());
     auto schedule = ScheduleOp::create(
         builder, loc, "s", ScheduleKindAttr(), PlacementKind::Standard, 2, 2, 1,
-        FlatSymbolRefAttr(), DenseI64ArrayAttr(), TypeAttr());
+        FlatSymbolRefAttr(), DenseI64ArrayAttr(), TypeAttr(), /*level=*/3);
     builder.setInsertionPointToStart(&schedule.getBody().emplaceBlock());
     auto rank0 = RankOp::create(builder, loc, 0);
     rank0.getBody().emplaceBlock();

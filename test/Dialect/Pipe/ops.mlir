@@ -63,7 +63,7 @@ pipe.schedule @level2 kind(dualpipe) placement(dual) ranks(2) stages(2) microbat
 
 // Level 3: communication with tokens, blocking and asynchronous sends,
 // optional attributes of the schedule.
-// CHECK-LABEL: pipe.schedule @level3 kind("1f1b") placement(standard) ranks(2) stages(2) microbatches(1) model(@mlp) layout([8, 9]) message(tensor<4x64xf32>) {
+// CHECK-LABEL: pipe.schedule @level3 kind("1f1b") placement(standard) ranks(2) stages(2) microbatches(1) model(@mlp) layout([8, 9]) message(tensor<4x64xf32>) level(3) {
 // CHECK-NEXT:    pipe.rank 0 {
 // CHECK-NEXT:      %[[G:.*]] = pipe.recv grad stage 1 mb 0 from 1 : !pipe.token
 // CHECK-NEXT:      pipe.forward stage 0 mb 0
@@ -83,7 +83,7 @@ pipe.schedule @level2 kind(dualpipe) placement(dual) ranks(2) stages(2) microbat
 // GENERIC:     "pipe.recv"() <{kind = #pipe.message_kind<grad>, mb = 0 : i64, peer = 1 : i64, stage = 1 : i64}> : () -> !pipe.token
 // GENERIC:     "pipe.send"() <{kind = #pipe.message_kind<activation>, mb = 0 : i64, peer = 1 : i64, stage = 0 : i64}> : () -> ()
 // GENERIC:     "pipe.wait"(%{{.*}}) : (!pipe.token) -> ()
-pipe.schedule @level3 kind("1f1b") placement(standard) ranks(2) stages(2) microbatches(1) model(@mlp) layout([8, 9]) message(tensor<4x64xf32>) {
+pipe.schedule @level3 kind("1f1b") placement(standard) ranks(2) stages(2) microbatches(1) model(@mlp) layout([8, 9]) message(tensor<4x64xf32>) level(3) {
   pipe.rank 0 {
     %g = pipe.recv grad stage 1 mb 0 from 1 : !pipe.token
     pipe.forward stage 0 mb 0
@@ -102,7 +102,7 @@ pipe.schedule @level3 kind("1f1b") placement(standard) ranks(2) stages(2) microb
 }
 
 // An overlap region holding its communication, on a V placement.
-// CHECK-LABEL: pipe.schedule @fused placement(v) ranks(2) stages(4) microbatches(2) {
+// CHECK-LABEL: pipe.schedule @fused placement(v) ranks(2) stages(4) microbatches(2) level(3) {
 // CHECK:         pipe.overlap {
 // CHECK-NEXT:      %[[T:.*]] = pipe.recv grad stage 3 mb 0 from 0 : !pipe.token
 // CHECK-NEXT:      pipe.wait %[[T]]
@@ -110,7 +110,7 @@ pipe.schedule @level3 kind("1f1b") placement(standard) ranks(2) stages(2) microb
 // CHECK-NEXT:      pipe.backward_input stage 2 mb 0
 // CHECK-NEXT:      pipe.send activation stage 2 mb 1 to 0
 // CHECK-NEXT:    }
-pipe.schedule @fused placement(v) ranks(2) stages(4) microbatches(2) {
+pipe.schedule @fused placement(v) ranks(2) stages(4) microbatches(2) level(3) {
   pipe.rank 1 {
     pipe.overlap {
       %t = pipe.recv grad stage 3 mb 0 from 0 : !pipe.token

@@ -309,6 +309,22 @@ LogicalResult ScheduleOp::verify() {
   return verifyLayout(*this, getLayout());
 }
 
+/// A level-2 schedule holds no communication; a level-3 program may hold any
+/// rank program op.
+static LogicalResult verifyLevel(RankOp rank, uint64_t level) {
+  if (level == 3)
+    return success();
+  WalkResult comm = rank.walk([](Operation *op) {
+    if (!isa<MessageOpInterface, WaitOp>(op))
+      return WalkResult::advance();
+    op->emitOpError() << "is communication in a level-2 schedule; "
+                         "pipe-insert-comm lowers a schedule to level 3, or "
+                         "mark a hand-written program level(3)";
+    return WalkResult::interrupt();
+  });
+  return failure(comm.wasInterrupted());
+}
+
 LogicalResult ScheduleOp::verifyRegions() {
   llvm::DenseMap<uint64_t, RankOp> seen;
   for (Operation &op : getBody().front()) {
@@ -320,6 +336,8 @@ LogicalResult ScheduleOp::verifyRegions() {
       return rank.emitOpError()
              << "rank id " << rank.getId()
              << " is out of range: the schedule has " << getRanks() << " ranks";
+    if (failed(verifyLevel(rank, getLevel())))
+      return failure();
     auto [it, inserted] = seen.try_emplace(rank.getId(), rank);
     if (!inserted)
       return rank.emitOpError()

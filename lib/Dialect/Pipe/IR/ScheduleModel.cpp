@@ -21,15 +21,6 @@ std::vector<RankOp> rankOpsById(ScheduleOp schedule) {
 }
 } // namespace
 
-bool dualpipe::pipe::hasCommunication(ScheduleOp schedule) {
-  return schedule
-      ->walk([](Operation *op) {
-        return isa<SendOp, RecvOp, WaitOp>(op) ? WalkResult::interrupt()
-                                               : WalkResult::advance();
-      })
-      .wasInterrupted();
-}
-
 static dualpipe::Step readOverlapStep(OverlapOp overlap) {
   dualpipe::Step step;
   for (Operation &op : overlap.getBody().front()) {
@@ -340,6 +331,7 @@ void dualpipe::pipe::writeProgram(ScheduleOp schedule,
     if (ranks[id])
       writer.written.emplace_back(&ranks[id].getBody().front(), 0);
   writer.eraseObsolete();
+  schedule.setLevel(3);
 }
 
 LogicalResult dualpipe::pipe::emitFindings(ArrayRef<dualpipe::Finding> findings,

@@ -21,8 +21,7 @@ struct FuseOverlapPass
       dualpipe::fuseOverlap(program);
       return std::vector<dualpipe::Finding>();
     };
-    if (failed(
-            transformPrograms(getOperation(), /*includeLevel2=*/false, fuse)))
+    if (failed(transformPrograms(getOperation(), fuse)))
       signalPassFailure();
   }
 };

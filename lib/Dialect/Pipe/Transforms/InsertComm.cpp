@@ -23,7 +23,7 @@ struct InsertCommPass
     ModuleOp module = getOperation();
     for (ScheduleOp schedule : module.getOps<ScheduleOp>()) {
       // Already lowered schedules keep their communication.
-      if (hasCommunication(schedule))
+      if (schedule.isProgram())
         continue;
       FailureOr<Type> message = messageTypeFor(schedule);
       if (failed(message))

@@ -77,13 +77,13 @@ FailureOr<ScheduleShape> dualpipe::pipe::resolveScheduleShape(
 }
 
 LogicalResult dualpipe::pipe::transformPrograms(
-    ModuleOp module, bool includeLevel2,
+    ModuleOp module,
     function_ref<std::vector<dualpipe::Finding>(ScheduleOp,
                                                 dualpipe::Program &)>
         transform) {
   bool failed = false;
   for (ScheduleOp schedule : module.getOps<ScheduleOp>()) {
-    if (!includeLevel2 && !hasCommunication(schedule))
+    if (!schedule.isProgram())
       continue;
     OriginTable origins;
     dualpipe::Program program = readProgram(schedule, origins);

@@ -37,11 +37,11 @@ resolveScheduleShape(PipelineOp pipeline, mlir::Operation *anchor,
                      std::optional<int64_t> microbatchesOption,
                      std::optional<int64_t> virtualStagesOption);
 
-/// Applies `transform` to the program of every level-3 schedule (or, with
-/// `includeLevel2`, every schedule) in `module` and writes the result back.
+/// Applies `transform` to the program of every level-3 schedule in `module`
+/// and writes the result back.
 /// `transform` returns its findings, reported at the ops they name.
 mlir::LogicalResult transformPrograms(
-    mlir::ModuleOp module, bool includeLevel2,
+    mlir::ModuleOp module,
     llvm::function_ref<std::vector<dualpipe::Finding>(ScheduleOp,
                                                       dualpipe::Program &)>
         transform);

@@ -31,8 +31,7 @@ struct ScheduleCommPass
     auto place = [&](ScheduleOp, dualpipe::Program &program) {
       return dualpipe::scheduleComm(program, options);
     };
-    if (failed(
-            transformPrograms(getOperation(), /*includeLevel2=*/false, place)))
+    if (failed(transformPrograms(getOperation(), place)))
       signalPassFailure();
   }
 };

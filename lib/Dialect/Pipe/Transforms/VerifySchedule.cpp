@@ -30,7 +30,7 @@ struct VerifySchedulePass
     for (ScheduleOp schedule : getOperation().getOps<ScheduleOp>()) {
       OriginTable origins;
       std::vector<dualpipe::Finding> findings =
-          hasCommunication(schedule)
+          schedule.isProgram()
               ? dualpipe::verifyProgram(readProgram(schedule, origins), options)
               : dualpipe::verifySchedule(readSchedule(schedule, origins),
                                          options);

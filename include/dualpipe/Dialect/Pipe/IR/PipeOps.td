@@ -14,6 +14,7 @@ class Pipe_Op<string mnemonic, list<Trait> traits = []>
 
 def Pipe_PositiveI64 : ConfinedAttr<I64Attr, [IntPositive]>;
 def Pipe_NonNegativeI64 : ConfinedAttr<I64Attr, [IntNonNegative]>;
+def Pipe_ScheduleLevel : ConfinedAttr<I64Attr, [IntMinValue<2>, IntMaxValue<3>]>;
 def Pipe_NonNegativeF64 : ConfinedAttr<F64Attr, [
   AttrConstraint<CPred<"!::llvm::cast<::mlir::FloatAttr>($_self).getValue().isNegative()">,
                  "whose value is non-negative">]>;
@@ -109,6 +110,13 @@ def Pipe_ScheduleOp : Pipe_Op<"schedule", [
     direction 1 on rank P-1-s). `kind` is the generating schedule, absent for
     imported schedules. `message` is the tensor type of every activation and
     gradient message; `model` and `layout` tie the stages to the spec.
+
+    `level` says what the rank programs hold: 2 (the default, not printed),
+    compute ops only, in program order; 3, lowered programs with their
+    communication (`pipe.send`, `pipe.recv`, `pipe.wait`). The passes act on
+    it: pipe-insert-comm lowers level 2 to level 3 and leaves level 3 alone,
+    pipe-fuse-overlap and pipe-schedule-comm transform level 3 only, and
+    pipe-verify-schedule checks each level by its rules.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        OptionalAttr<Pipe_ScheduleKindAttr>:$kind,
@@ -118,20 +126,23 @@ def Pipe_ScheduleOp : Pipe_Op<"schedule", [
                        Pipe_PositiveI64:$microbatches,
                        OptionalAttr<FlatSymbolRefAttr>:$model,
                        OptionalAttr<DenseI64ArrayAttr>:$layout,
-                       OptionalAttr<TypeAttr>:$message);
+                       OptionalAttr<TypeAttr>:$message,
+                       DefaultValuedAttr<Pipe_ScheduleLevel, "2">:$level);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
     $sym_name custom<KindAndPlacement>($kind, $placement)
     `ranks` `(` $ranks `)` `stages` `(` $stages `)`
     `microbatches` `(` $microbatches `)` (`model` `(` $model^ `)`)?
     (`layout` `(` $layout^ `)`)? (`message` `(` $message^ `)`)?
-    attr-dict-with-keyword $body
+    (`level` `(` $level^ `)`)? attr-dict-with-keyword $body
   }];
   let hasVerifier = 1;
   let hasRegionVerifier = 1;
   let extraClassDeclaration = [{
     /// The rank regions, in the order they appear.
     auto getRankOps() { return getBody().front().getOps<RankOp>(); }
+    /// True for lowered programs (level 3), false for schedules (level 2).
+    bool isProgram() { return getLevel() == 3; }
   }];
 }
 

@@ -31,9 +31,6 @@ struct OriginTable {
   }
 };
 
-/// True if the schedule holds communication ops (level 3).
-bool hasCommunication(ScheduleOp schedule);
-
 /// Reads the compute steps (level 2 view; communication is ignored).
 dualpipe::Schedule readSchedule(ScheduleOp schedule, OriginTable &origins);
 
@@ -47,6 +44,7 @@ ScheduleOp writeSchedule(mlir::OpBuilder &builder, mlir::Location loc,
 
 /// Rewrites the rank bodies of `schedule` to hold `program`, reusing the ops
 /// named by origins (moved, not recreated) and erasing ops no longer used.
+/// The schedule becomes a level-3 program.
 void writeProgram(ScheduleOp schedule, const dualpipe::Program &program,
                   const OriginTable &origins);
 
