@@ -2,6 +2,7 @@
 
 #include "dualpipe/Schedule/Cost.h"
 #include "dualpipe/Schedule/Generate.h"
+#include "dualpipe/Schedule/Limits.h"
 
 #include <algorithm>
 #include <charconv>
@@ -36,14 +37,17 @@ bool hidesLess(const Overlap &a, const Overlap &b) {
   return a.saving * b.shorter <= b.saving * a.shorter;
 }
 
+/// Every time and size goes through the one cost bound (Limits.h), so a
+/// `--cost` override is held to what spec and program-file costs are.
 std::string checkStage(const StageCost &c) {
-  auto bad = [](double v) { return !std::isfinite(v) || v < 0; };
-  if (bad(c.f))
-    return "f = " + formatNumber(c.f) + " must be finite and >= 0";
-  if (bad(c.b))
-    return "b = " + formatNumber(c.b) + " must be finite and >= 0";
-  if (bad(c.w))
-    return "w = " + formatNumber(c.w) + " must be finite and >= 0";
+  for (auto [name, value] : {std::pair<const char *, double>{"f", c.f},
+                             {"b", c.b},
+                             {"w", c.w},
+                             {"act", c.activationBytes},
+                             {"param", c.paramBytes},
+                             {"msg", c.messageBytes}})
+    if (std::string bad = checkCost(name, value); !bad.empty())
+      return bad;
   if (c.w > c.b)
     return "w = " + formatNumber(c.w) + " exceeds b = " + formatNumber(c.b) +
            " (i = b - w would be negative)";
@@ -54,19 +58,12 @@ std::string checkStage(const StageCost &c) {
              " is outside [max(f, b), f + b] = [" + formatNumber(lo) + ", " +
              formatNumber(hi) + "]";
   }
-  if (bad(c.activationBytes))
-    return "act = " + formatNumber(c.activationBytes) +
-           " must be finite and >= 0";
-  if (bad(c.paramBytes))
-    return "param = " + formatNumber(c.paramBytes) + " must be finite and >= 0";
-  if (bad(c.messageBytes))
-    return "msg = " + formatNumber(c.messageBytes) + " must be finite and >= 0";
   return {};
 }
 
 std::string checkLink(const LinkCost &l) {
-  if (!std::isfinite(l.latency) || l.latency < 0)
-    return "latency = " + formatNumber(l.latency) + " must be finite and >= 0";
+  if (std::string bad = checkCost("latency", l.latency); !bad.empty())
+    return bad;
   if (std::isnan(l.bandwidth) || l.bandwidth <= 0)
     return "bandwidth = " + formatNumber(l.bandwidth) + " must be > 0";
   return {};

@@ -290,7 +290,7 @@ public:
 
   std::optional<Schedule> run(std::string_view text) {
     if (text.empty()) {
-      error = cellError({1, 1}, "empty input", "");
+      error = cellError({1, 1, 1}, "empty input", "");
       return std::nullopt;
     }
     if (text.back() == '\n')
@@ -311,24 +311,31 @@ public:
 private:
   bool importRow(int64_t row, std::string_view line) {
     if (row > kMaxRanks) {
-      error = cellError({row, 1},
+      error = cellError({row, 1, 1},
                         "more than " + std::to_string(kMaxRanks) + " rows",
                         trim(line.substr(0, line.find(','))));
       return false;
     }
     schedule.ranks.emplace_back();
     if (trim(line).empty()) {
-      error = cellError({row, 1}, "empty row", "");
+      error = cellError({row, 1, 1}, "empty row", "");
       return false;
     }
-    int64_t column = 0;
+    int64_t cell = 0;
+    size_t offset = 0; // of `line` within the row, for character columns
     while (true) {
       size_t end = line.find(',');
-      if (!importCell({row, ++column}, trim(line.substr(0, end))))
+      std::string_view raw = line.substr(0, end);
+      std::string_view text = trim(raw);
+      // The cell's first non-blank character, as editors count columns.
+      size_t lead = text.empty() ? 0 : size_t(text.data() - raw.data());
+      CsvCell at{row, static_cast<int64_t>(offset + lead) + 1, ++cell};
+      if (!importCell(at, text))
         return false;
       if (end == std::string_view::npos)
         return true;
       line.remove_prefix(end + 1);
+      offset += end + 1;
     }
   }
 
@@ -364,7 +371,7 @@ private:
   std::optional<Schedule> finish() {
     schedule.placement.ranks = static_cast<int64_t>(schedule.ranks.size());
     if (highestStageOrigin < 0) {
-      error = cellError({1, 1}, "no compute action in the file", "");
+      error = cellError({1, 1, 1}, "no compute action in the file", "");
       return std::nullopt;
     }
     std::optional<Placement> placement = inferPlacement(schedule);

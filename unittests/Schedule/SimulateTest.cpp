@@ -160,7 +160,7 @@ TEST(CostModel, ValidationErrors) {
       {"f=1,b=2,fb=3.5", "fb = 3.5 is outside [max(f, b), f + b] = [2, 3]"},
       {"f=3,b=2,fb=2.5", "fb = 2.5 is outside [max(f, b), f + b] = [3, 5]"},
       {"w=3", "w = 3 exceeds b = 2 (i = b - w would be negative)"},
-      {"f=-1", "f = -1 must be finite and >= 0"},
+      {"f=-1", "f must be finite, >= 0 and <= 1e+100, got -1"},
       {"fb@1=9", "stage 1: fb = 9 is outside [max(f, b), f + b] = [2, 3]"},
       {"x=1", "unknown cost key 'x'"},
       {"f", "cost override 'f' is not key=value"},
@@ -172,7 +172,8 @@ TEST(CostModel, ValidationErrors) {
       {"f@-1=1", "bad stage index '-1' in 'f@-1'"},
       {"f@99999999=1", "bad stage index '99999999' in 'f@99999999'"},
       {"bandwidth=0", "intra-node bandwidth = 0 must be > 0"},
-      {"inter-latency=-1", "inter-node latency = -1 must be finite and >= 0"},
+      {"inter-latency=-1",
+       "inter-node latency must be finite, >= 0 and <= 1e+100, got -1"},
       {"ranks-per-node=1.5", "bad ranks-per-node '1.5' (want an integer >= 0)"},
   };
   for (const Case &c : cases) {

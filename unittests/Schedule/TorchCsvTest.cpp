@@ -25,6 +25,13 @@ std::string importError(std::string_view text) {
   return error;
 }
 
+/// Row `r` (0-based) of a CSV text.
+std::string_view rowOf(std::string_view text, size_t r) {
+  for (; r > 0; --r)
+    text.remove_prefix(text.find('\n') + 1);
+  return text.substr(0, text.find('\n'));
+}
+
 /// Valid option sets of every kind and flag, small enough to be quick.
 std::vector<GenerateOptions> roundTripCases() {
   std::vector<GenerateOptions> cases;
@@ -80,7 +87,12 @@ TEST(TorchCsvRoundTrip, ExportImportExportIsIdentityForAllKinds) {
         const Step &step = imported->ranks[r][i];
         ASSERT_EQ(step.origin, origin);
         ASSERT_EQ(cells[origin].row, static_cast<int64_t>(r) + 1);
-        ASSERT_EQ(cells[origin].column, static_cast<int64_t>(i) + 1);
+        ASSERT_EQ(cells[origin].cell, static_cast<int64_t>(i) + 1);
+        // The column is the cell's first character in its row.
+        std::string_view line = rowOf(text, r);
+        ASSERT_EQ(
+            line.substr(cells[origin].column - 1, formatStep(step).size()),
+            formatStep(step));
         for (const ComputeOp &op :
              {step.first, step.second.value_or(step.first)})
           ASSERT_EQ(imported->placement.rankOf(op.stage, op.mb),
@@ -154,9 +166,12 @@ TEST(TorchCsvImport, SkipsIdleAndCommCellsButCountsThem) {
   EXPECT_EQ(schedule->ranks[2].at(0).origin, 11);
   ASSERT_EQ(cells.size(), 12u);
   EXPECT_EQ(cells[9].row, 2);
-  EXPECT_EQ(cells[9].column, 4);
+  EXPECT_EQ(cells[9].cell, 4);
+  EXPECT_EQ(cells[9].column, 27);
+  EXPECT_EQ(cells[7].column, 13); // " 1F0 ": after the leading blank
   EXPECT_EQ(cells[11].row, 3);
-  EXPECT_EQ(cells[11].column, 2);
+  EXPECT_EQ(cells[11].cell, 2);
+  EXPECT_EQ(cells[11].column, 10);
   EXPECT_EQ(schedule->placement.kind, PlacementKind::Standard);
   EXPECT_EQ(schedule->placement.stages, 3);
   EXPECT_EQ(schedule->placement.microbatches, 1);
@@ -170,24 +185,24 @@ struct Malformed {
 
 TEST(TorchCsvImport, MalformedInputNamesRowAndColumn) {
   const std::vector<Malformed> cases = {
-      {"0F0,0X1\n", "row 1, column 2: unknown action type 'X' ('0X1')"},
+      {"0F0,0X1\n", "row 1, column 5: unknown action type 'X' ('0X1')"},
       {"0F0\nF1\n", "row 2, column 1: missing stage id ('F1')"},
-      {"0F0,-1F2\n", "row 1, column 2: negative stage id ('-1F2')"},
+      {"0F0,-1F2\n", "row 1, column 5: negative stage id ('-1F2')"},
       {"0F0\n1F0,1B0,1F-3\n",
-       "row 2, column 3: negative micro-batch id ('1F-3')"},
+       "row 2, column 9: negative micro-batch id ('1F-3')"},
       {"0F0,0F99999999999999999999\n",
-       "row 1, column 2: micro-batch id exceeds 1048575 "
+       "row 1, column 5: micro-batch id exceeds 1048575 "
        "('0F99999999999999999999')"},
       {"300000F0\n", "row 1, column 1: stage id exceeds 262143 ('300000F0')"},
       {"0F0\n\n1F0\n", "row 2, column 1: empty row ('')"},
       {"0F0\n \n", "row 2, column 1: empty row ('')"},
       {"", "row 1, column 1: empty input ('')"},
       {"0F0,(0F1;1B0OVERLAP_F_B\n",
-       "row 1, column 2: unbalanced parenthesis ('(0F1;1B0OVERLAP_F_B')"},
+       "row 1, column 5: unbalanced parenthesis ('(0F1;1B0OVERLAP_F_B')"},
       {"0F1;1B0)OVERLAP_F_B\n",
        "row 1, column 1: unbalanced parenthesis ('0F1;1B0)OVERLAP_F_B')"},
       {"0F0,((0F1;1B0)OVERLAP_F_B\n",
-       "row 1, column 2: unbalanced parenthesis ('((0F1;1B0)OVERLAP_F_B')"},
+       "row 1, column 5: unbalanced parenthesis ('((0F1;1B0)OVERLAP_F_B')"},
       {"(1B0;0F1)OVERLAP_F_B\n",
        "row 1, column 1: overlap must be a forward followed by a B, I or W "
        "('(1B0;0F1)OVERLAP_F_B')"},
@@ -212,7 +227,7 @@ TEST(TorchCsvImport, MalformedInputNamesRowAndColumn) {
       {"0SEND_F1\n1RECV_F1\n",
        "row 1, column 1: no compute action in the file ('')"},
       {"0F0,1F0,2F0\n1F0\n",
-       "row 1, column 3: 3 stages fit no placement on 2 ranks ('2F0')"},
+       "row 1, column 9: 3 stages fit no placement on 2 ranks ('2F0')"},
   };
   for (const Malformed &c : cases)
     EXPECT_EQ(importError(c.text), c.error) << c.text;

@@ -30,9 +30,11 @@ void appendStep(std::string &out, const Step &step);
 /// with '\n' (as Python's csv.writer with lineterminator "\n").
 std::string exportTorchCsv(const Schedule &schedule);
 
-/// 1-based position of a cell in a CSV file.
+/// 1-based position of a cell in a CSV file. `column` counts characters (of
+/// the cell's first non-blank one), as file:line:column diagnostics do, so
+/// that an editor or a caret lands on the cell; `cell` counts cells.
 struct CsvCell {
-  int64_t row = 0, column = 0;
+  int64_t row = 0, column = 0, cell = 0;
 };
 
 /// Parses a compute-only or compute+comms action CSV into a level-2 schedule:
@@ -44,7 +46,7 @@ struct CsvCell {
 /// that origin. Empty cells (PyTorch's idle slots) and communication or FSDP
 /// actions (SEND_F, RECV_F, SEND_B, RECV_B, UNSHARD, RESHARD, REDUCE_GRAD) are
 /// parsed and skipped. Malformed input yields nullopt and an `error` of the
-/// form "row R, column C: <what is wrong> ('<cell text>')".
+/// form "row R, column C: <what is wrong> ('<cell text>')", C as in CsvCell.
 std::optional<Schedule> importTorchCsv(std::string_view text,
                                        std::string &error,
                                        std::vector<CsvCell> *cells = nullptr);
