@@ -4,7 +4,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Union
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 from ._costs import check_bool, check_int
 from ._errors import CheckError, RuntimeError
@@ -62,9 +62,13 @@ def _scripted_stages(program_json: dict, modules: Sequence[object],
                                 "attrs": {"path": path}, "cost": cost}]
 
 
+Batch = Callable[[int, int], Tuple[object, object]]
+
+
 def train(program: Union[Program, PathLike], steps: int = 1,
           modules: Optional[Sequence[object]] = None,
-          loss: Optional[str] = None, backend: str = "threads",
+          data: Optional[Batch] = None, loss: Optional[str] = None,
+          backend: str = "threads",
           device: str = "cpu", check: bool = False,
           timeout: float = 60.0) -> TrainResult:
     """Trains ``program`` (a compiled or loaded Program, or a program file's
@@ -74,6 +78,13 @@ def train(program: Union[Program, PathLike], steps: int = 1,
     ``modules``: one ``torch.nn.Module`` per stage (each maps the
     activation to the next, the last to the output the loss compares); they
     are scripted with ``torch.jit.script`` and replace the stages' layers.
+    ``data``: a callable ``(step, microbatch) -> (input, target)``, both
+    counted from 0, returning tensors: the input of the program's message
+    shape and dtype, the target of that shape (mse) or int64 class ids of
+    that shape without its last dimension (cross_entropy). It is called by
+    each rank that needs a micro-batch (and by the check), from the ranks'
+    threads, so it must be deterministic in (step, microbatch). Left out,
+    every step trains on the runtime's synthetic batch.
     ``loss``: ``"mse"`` or ``"cross_entropy"`` instead of the program's.
     ``check``: compares the first step with a sequential run (losses
     bitwise, gradients within 1e-13) and raises CheckError on a difference.
@@ -103,6 +114,9 @@ def train(program: Union[Program, PathLike], steps: int = 1,
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError(f"timeout: expected seconds, got "
                         f"{type(timeout).__name__}")
+    if data is not None and not callable(data):
+        raise TypeError(f"data: expected a callable (step, microbatch) -> "
+                        f"(input, target), got {type(data).__name__}")
     document = json.loads(program.to_json())
     if loss is not None:
         if loss not in _LOSSES:
@@ -125,6 +139,7 @@ def train(program: Union[Program, PathLike], steps: int = 1,
         args.check = check
         args.timeout = float(timeout)
         args.device = device
+        args.data = data
         outcome = _runtime.train(args)
     if outcome.error:
         raise RuntimeError(outcome.error)

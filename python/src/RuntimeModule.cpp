@@ -3,10 +3,12 @@
 // Runs a program file's ranks as threads of the Python process with the same
 // runThreads that dualpipe-run calls, so that a run from Python and one from
 // the CLI compute bitwise the same losses. The GIL is released for the whole
-// run: the ranks never call back into Python. Linked against libtorch_python
-// so that the extension shares the torch that `import torch` loaded.
+// run; the ranks take it only to call a user's data callable. Linked against
+// libtorch_python so that the extension shares the torch that `import torch`
+// loaded.
 //
 //===----------------------------------------------------------------------===//
+#include "dualpipe/Runtime/Data.h"
 #include "dualpipe/Runtime/Device.h"
 #include "dualpipe/Runtime/Runner.h"
 
@@ -26,7 +28,60 @@ using namespace dualpipe::runtime;
 
 namespace {
 
+/// train(data=fn): fn(step, mb) -> (input, target), called from the ranks'
+/// threads under the GIL. A Python exception becomes the rank's error.
+class CallableBatches : public BatchSource {
+public:
+  explicit CallableBatches(py::object fn) : fn_(std::move(fn)) {}
+  ~CallableBatches() override {
+    py::gil_scoped_acquire gil;
+    fn_ = py::object();
+  }
+  torch::Tensor input(int64_t step, int64_t mb) override {
+    return draw(step, mb, 0);
+  }
+  torch::Tensor target(int64_t step, int64_t mb) override {
+    return draw(step, mb, 1);
+  }
+
+private:
+  torch::Tensor draw(int64_t step, int64_t mb, size_t which) {
+    std::string error;
+    {
+      py::gil_scoped_acquire gil;
+      try {
+        py::object pair = fn_(step, mb);
+        if (py::isinstance<py::tuple>(pair) && py::len(pair) == 2) {
+          py::object item = pair.cast<py::tuple>()[which];
+          if (THPVariable_Check(item.ptr()))
+            return THPVariable_Unpack(item.ptr());
+        }
+        error = "returned " +
+                std::string(py::str(py::type::of(pair).attr("__name__"))) +
+                ", expected a tuple (input, target) of two tensors";
+      } catch (py::error_already_set &e) {
+        error = std::string("raised ") + e.what();
+      }
+    }
+    throw std::runtime_error("data(" + std::to_string(step) + ", " +
+                             std::to_string(mb) + ") " + error);
+  }
+
+  py::object fn_;
+};
+
+/// Installs a source for one run and removes it after, also on error.
+class InstalledBatches {
+public:
+  explicit InstalledBatches(const py::object &fn) {
+    if (!fn.is_none())
+      setBatchSource(std::make_shared<CallableBatches>(fn));
+  }
+  ~InstalledBatches() { setBatchSource(nullptr); }
+};
+
 struct TrainArgs {
+  py::object data = py::none();
   std::string programJson;
   std::string baseDir;
   int64_t steps = 1;
@@ -89,6 +144,7 @@ TrainOutcome train(const TrainArgs &args) {
     last = now;
   };
   RunResult result;
+  InstalledBatches batches(args.data);
   {
     py::gil_scoped_release release;
     try {
@@ -125,7 +181,8 @@ PYBIND11_MODULE(_runtime, m) {
       .def_readwrite("steps", &TrainArgs::steps)
       .def_readwrite("check", &TrainArgs::check)
       .def_readwrite("timeout", &TrainArgs::timeoutSeconds)
-      .def_readwrite("device", &TrainArgs::device);
+      .def_readwrite("device", &TrainArgs::device)
+      .def_readwrite("data", &TrainArgs::data);
   py::class_<TrainOutcome>(m, "TrainOutcome")
       .def_readonly("error", &TrainOutcome::error)
       .def_readonly("step_losses", &TrainOutcome::stepLosses)
