@@ -23,12 +23,16 @@ enum DataStream : uint64_t { kInputStream = 1, kTargetStream = 2 };
 } // namespace
 
 torch::Tensor DataSource::input(int64_t mb) const {
+  if (user_.active())
+    return user_.input(mb, config_);
   at::Generator gen =
       seededGenerator({config_.seed, kInputStream, uint64_t(mb)});
   return torch::randn(config_.messageShape, gen, dataOptions(config_));
 }
 
 torch::Tensor DataSource::target(int64_t mb) const {
+  if (user_.active())
+    return user_.target(mb, config_);
   at::Generator gen =
       seededGenerator({config_.seed, kTargetStream, uint64_t(mb)});
   if (config_.loss == LossKind::Mse)

@@ -11,6 +11,7 @@
 #ifndef DUALPIPE_RUNTIME_STAGE_H
 #define DUALPIPE_RUNTIME_STAGE_H
 
+#include "dualpipe/Runtime/Data.h"
 #include "dualpipe/Runtime/Program.h"
 
 #include <torch/torch.h>
@@ -35,6 +36,7 @@ public:
 
 private:
   TrainConfig config_;
+  UserData user_; // replaces the synthetic batch where a source is installed
 };
 
 /// A generator seeded from a mix of the values (splitmix64), so that

@@ -1,0 +1,87 @@
+//===- Data.cpp - User-supplied training data -----------------------------===//
+
+#include "dualpipe/Runtime/Data.h"
+
+#include <sstream>
+
+namespace dualpipe::runtime {
+namespace {
+
+std::mutex installedMutex;
+std::shared_ptr<BatchSource> installed;
+
+torch::ScalarType messageDtype(const TrainConfig &config) {
+  return config.float64 ? torch::kFloat64 : torch::kFloat32;
+}
+
+std::string describe(const torch::Tensor &t) {
+  std::ostringstream out;
+  out << t.sizes() << " (" << t.scalar_type() << ")";
+  return out.str();
+}
+
+[[noreturn]] void refuse(const char *what, int64_t step, int64_t mb,
+                         const std::string &why) {
+  throw std::runtime_error(std::string("data: step ") + std::to_string(step) +
+                           ", micro-batch " + std::to_string(mb) + ": the " +
+                           what + " " + why);
+}
+
+/// A tensor of exactly `shape` and `dtype`, or an error naming the draw.
+torch::Tensor expect(const torch::Tensor &t, torch::IntArrayRef shape,
+                     torch::ScalarType dtype, const char *what, int64_t step,
+                     int64_t mb) {
+  if (!t.defined())
+    refuse(what, step, mb, "is undefined");
+  if (t.sizes() != shape || t.scalar_type() != dtype) {
+    std::ostringstream expected;
+    expected << shape << " (" << dtype << ")";
+    refuse(what, step, mb,
+           "has shape " + describe(t) + ", expected " + expected.str());
+  }
+  // The runtime owns what it trains on: the caller may reuse its tensor.
+  return t.detach().to(torch::kCPU).contiguous().clone();
+}
+
+} // namespace
+
+void setBatchSource(std::shared_ptr<BatchSource> source) {
+  std::lock_guard<std::mutex> lock(installedMutex);
+  installed = std::move(source);
+}
+
+UserData::UserData() : draws_(std::make_shared<Draws>()) {
+  std::lock_guard<std::mutex> lock(installedMutex);
+  source_ = installed;
+}
+
+int64_t UserData::next(std::map<int64_t, int64_t> &counts, int64_t mb,
+                       std::mutex &mutex) {
+  std::lock_guard<std::mutex> lock(mutex);
+  return counts[mb]++;
+}
+
+torch::Tensor UserData::input(int64_t mb, const TrainConfig &config) const {
+  int64_t step = next(draws_->input, mb, draws_->mutex);
+  return expect(source_->input(step, mb), config.messageShape,
+                messageDtype(config), "input", step, mb);
+}
+
+torch::Tensor UserData::target(int64_t mb, const TrainConfig &config) const {
+  int64_t step = next(draws_->target, mb, draws_->mutex);
+  torch::Tensor t = source_->target(step, mb);
+  if (config.loss == LossKind::Mse)
+    return expect(t, config.messageShape, messageDtype(config), "target", step,
+                  mb);
+  std::vector<int64_t> rows(config.messageShape.begin(),
+                            config.messageShape.end() - 1);
+  torch::Tensor ids = expect(t, rows, torch::kLong, "target", step, mb);
+  if (ids.numel() > 0 && (ids.min().item<int64_t>() < 0 ||
+                          ids.max().item<int64_t>() >= config.classes))
+    refuse("target", step, mb,
+           "holds a class id outside [0, " + std::to_string(config.classes) +
+               ")");
+  return ids;
+}
+
+} // namespace dualpipe::runtime
