@@ -34,15 +34,19 @@ std::string lossText(const torch::Tensor &loss) {
 class RankDriver {
 public:
   RankDriver(const LoadedProgram &program, const RunOptions &options,
-             Transport &transport, const ReferenceResult *reference)
+             Transport &transport, const ReferenceResult *reference,
+             torch::Device device)
       : program_(program), options_(options), transport_(transport),
-        reference_(reference), rank_(transport.rank()),
-        executor_(program, rank_, transport, executorOptions(options)) {}
+        reference_(reference), rank_(transport.rank()), device_(device),
+        executor_(program, rank_, transport, executorOptions(options, device)) {
+  }
 
   RunResult run() {
     RunResult result;
     result.checked = options_.check;
     result.peakLive.assign(program_.placement().ranks, 0);
+    result.peakDeviceBytes.assign(program_.placement().ranks, -1);
+    result.bitwiseLosses = !device_.is_cuda();
     for (const auto &list : program_.program().ranks)
       result.instructions.push_back(static_cast<int64_t>(list.size()));
     RankTimeline timeline;
@@ -71,8 +75,10 @@ public:
   }
 
 private:
-  static ExecutorOptions executorOptions(const RunOptions &options) {
+  static ExecutorOptions executorOptions(const RunOptions &options,
+                                         torch::Device device) {
     ExecutorOptions exec;
+    exec.device = device;
     exec.timeout = options.timeout;
     exec.fault = options.fault;
     exec.trace = options.trace;
@@ -91,6 +97,8 @@ private:
       losses.push_back(json::array({mb, loss.item<double>()}));
     json record{{"losses", std::move(losses)},
                 {"peak", stepResult.peakLive},
+                {"device_peak", peakDeviceBytes(device_)},
+                {"loss_difference", 0.0},
                 {"seconds", seconds},
                 {"failures", json::array()},
                 {"losses_compared", 0},
@@ -106,13 +114,20 @@ private:
     std::string prefix = "rank " + std::to_string(rank_) + ": step " +
                          std::to_string(step + 1) + ": ";
     if (step == 0 && reference_) {
+      double worstLoss = 0;
       for (const auto &[mb, loss] : stepResult.losses) {
         const torch::Tensor &expected = reference_->losses.at(mb);
-        if (!bitwiseEqual(loss, expected))
+        double difference = relativeDifference(loss, expected);
+        worstLoss = std::max(worstLoss, difference);
+        bool ok = device_.is_cuda()
+                      ? difference <= kCudaLossUlps * ulpOf(expected)
+                      : bitwiseEqual(loss, expected);
+        if (!ok)
           record["failures"].push_back(
               prefix + "mb " + std::to_string(mb) + " loss " + lossText(loss) +
               " differs from the sequential reference " + lossText(expected));
       }
+      record["loss_difference"] = worstLoss;
       record["losses_compared"] = stepResult.losses.size();
       double worst = 0;
       for (const auto &[stage, worker] : executor_.stages()) {
@@ -144,6 +159,10 @@ private:
         losses.at(item[0].get<int64_t>()) = item[1].get<double>();
       result.peakLive[r] =
           std::max(result.peakLive[r], record["peak"].get<int64_t>());
+      result.peakDeviceBytes[r] = std::max(
+          result.peakDeviceBytes[r], record["device_peak"].get<int64_t>());
+      result.worstLossDifference = std::max(
+          result.worstLossDifference, record["loss_difference"].get<double>());
       slowest = std::max(slowest, record["seconds"].get<double>());
       for (const json &failure : record["failures"])
         result.checkFailures.push_back(failure.get<std::string>());
@@ -175,6 +194,7 @@ private:
   Transport &transport_;
   const ReferenceResult *reference_;
   int64_t rank_;
+  torch::Device device_;
   RankExecutor executor_;
 };
 
@@ -192,13 +212,13 @@ struct Outcome {
 /// still wait on a peer that no abort reaches (Gloo).
 Outcome runRankThread(const LoadedProgram &program, const RunOptions &options,
                       Transport &transport, const ReferenceResult *reference,
-                      bool processEnds = false) {
+                      torch::Device device, bool processEnds = false) {
   Outcome outcome;
   int64_t rank = transport.rank();
   std::unique_ptr<RankDriver> driver;
   try {
-    driver =
-        std::make_unique<RankDriver>(program, options, transport, reference);
+    driver = std::make_unique<RankDriver>(program, options, transport,
+                                          reference, device);
     outcome.result = driver->run();
   } catch (const RankExit &exit) {
     outcome.exitedAt = exit.where;
@@ -238,11 +258,12 @@ std::string describeOutcomes(const std::vector<Outcome> &outcomes) {
 
 std::optional<ReferenceResult> referenceFor(const LoadedProgram &program,
                                             const RunOptions &options,
+                                            torch::Device device,
                                             std::string &error) {
   if (!options.check)
     return std::nullopt;
   try {
-    return runReference(program);
+    return runReference(program, device);
   } catch (const std::exception &e) {
     error = "sequential reference: " + causeOf(e);
     return std::nullopt;
@@ -265,20 +286,23 @@ RunResult runThreads(const LoadedProgram &program, const RunOptions &options) {
   if (failed.error = checkOptions(program, options); !failed.error.empty())
     return failed;
   torch::set_num_threads(1);
-  auto reference = referenceFor(program, options, failed.error);
+  prepareDevice(options.device);
+  auto reference = referenceFor(
+      program, options, threadRankDevice(options.device, 0), failed.error);
   if (!failed.error.empty())
     return failed;
   int64_t ranks = program.placement().ranks;
-  ThreadsHub hub(ranks);
+  ThreadsHub hub(ranks, makeTensorHandoff(options.device));
   std::vector<std::unique_ptr<Transport>> endpoints;
   for (int64_t r = 0; r < ranks; ++r)
-    endpoints.push_back(hub.endpoint(r));
+    endpoints.push_back(hub.endpoint(r, threadRankDevice(options.device, r)));
   std::vector<Outcome> outcomes(ranks);
   std::vector<std::thread> threads;
   for (int64_t r = 0; r < ranks; ++r)
     threads.emplace_back([&, r] {
       outcomes[r] = runRankThread(program, options, *endpoints[r],
-                                  reference ? &*reference : nullptr);
+                                  reference ? &*reference : nullptr,
+                                  threadRankDevice(options.device, r));
     });
   for (std::thread &thread : threads)
     thread.join();
@@ -288,8 +312,14 @@ RunResult runThreads(const LoadedProgram &program, const RunOptions &options) {
   return result;
 }
 
-RunResult runGlooRank(const LoadedProgram &program, const RunOptions &options,
-                      const GlooOptions &gloo) {
+namespace {
+
+/// One rank that is a process: connect, check that every rank loaded the
+/// same file, run.
+RunResult runProcessRank(
+    const LoadedProgram &program, const RunOptions &options,
+    const GlooOptions &gloo,
+    const std::function<std::unique_ptr<Transport>(torch::Device)> &connect) {
   RunResult failed;
   std::string prefix = "rank " + std::to_string(gloo.rank) + ": ";
   if (failed.error = checkOptions(program, options); !failed.error.empty())
@@ -300,9 +330,11 @@ RunResult runGlooRank(const LoadedProgram &program, const RunOptions &options,
     return failed;
   }
   torch::set_num_threads(1);
+  prepareDevice(options.device);
+  torch::Device device = processRankDevice(options.device, gloo.localRank);
   std::unique_ptr<Transport> transport;
   try {
-    transport = connectGloo(gloo);
+    transport = connect(device);
     auto digests = transport->gather("digest", program.digest, gloo.timeout);
     for (size_t r = 0; r < digests.size(); ++r)
       if (digests[r] != program.digest)
@@ -312,13 +344,14 @@ RunResult runGlooRank(const LoadedProgram &program, const RunOptions &options,
     failed.error = prefix + e.what();
     return failed;
   }
-  auto reference = referenceFor(program, options, failed.error);
+  auto reference = referenceFor(program, options, device, failed.error);
   if (!failed.error.empty()) {
     failed.error = prefix + failed.error;
     return failed;
   }
-  Outcome outcome = runRankThread(program, options, *transport,
-                                  reference ? &*reference : nullptr, true);
+  Outcome outcome =
+      runRankThread(program, options, *transport,
+                    reference ? &*reference : nullptr, device, true);
   if (!outcome.exitedAt.empty()) {
     // A crash leaves no message behind; peers and the launcher report it.
     std::fflush(nullptr);
@@ -330,6 +363,37 @@ RunResult runGlooRank(const LoadedProgram &program, const RunOptions &options,
   return result;
 }
 
+} // namespace
+
+RunResult runGlooRank(const LoadedProgram &program, const RunOptions &options,
+                      const GlooOptions &gloo) {
+  return runProcessRank(program, options, gloo, [&](torch::Device device) {
+    return connectGloo(gloo, device);
+  });
+}
+
+RunResult runNcclRank(const LoadedProgram &program, const RunOptions &options,
+                      const GlooOptions &gloo) {
+  RunResult failed;
+  std::string prefix = "rank " + std::to_string(gloo.rank) + ": ";
+  if (options.device != DeviceKind::Cuda) {
+    failed.error = prefix + "--backend nccl needs --device cuda";
+    return failed;
+  }
+  if (std::string bad = inOrderError(program.program()); !bad.empty()) {
+    failed.error = prefix + bad;
+    return failed;
+  }
+#ifdef DUALPIPE_RUNTIME_CUDA
+  return runProcessRank(program, options, gloo, [&](torch::Device device) {
+    return connectNccl(gloo, device);
+  });
+#else
+  failed.error = prefix + "--backend nccl: " + checkDevice(DeviceKind::Cuda);
+  return failed;
+#endif
+}
+
 std::string summaryLine(const RunResult &result, int64_t steps) {
   std::ostringstream out;
   out << steps << (steps == 1 ? " step, " : " steps, ") << std::fixed
@@ -338,6 +402,12 @@ std::string summaryLine(const RunResult &result, int64_t steps) {
   for (size_t r = 0; r < result.peakLive.size(); ++r)
     out << (r ? ", " : "") << result.peakLive[r];
   out << "]";
+  if (!result.peakDeviceBytes.empty() && result.peakDeviceBytes[0] >= 0) {
+    out << ", peak CUDA memory per rank [" << std::setprecision(1);
+    for (size_t r = 0; r < result.peakDeviceBytes.size(); ++r)
+      out << (r ? ", " : "") << result.peakDeviceBytes[r] / 1048576.0 << " MiB";
+    out << "]";
+  }
   return out.str();
 }
 
@@ -345,10 +415,15 @@ std::string checkLine(const RunResult &result, const Placement &placement) {
   if (!result.checkFailures.empty())
     return "check: FAILED (" + std::to_string(result.checkFailures.size()) +
            " differences)";
-  return "check: ok: " + std::to_string(result.lossesCompared) +
-         " micro-batch losses bitwise equal to the sequential reference, "
-         "gradients of " +
-         std::to_string(result.stagesCompared) +
+  std::string losses =
+      result.bitwiseLosses
+          ? " micro-batch losses bitwise equal to the sequential reference, "
+          : " micro-batch losses within " + formatDouble(kCudaLossUlps) +
+                " ulp of the sequential reference on the device (worst "
+                "relative difference " +
+                formatDouble(result.worstLossDifference, 3) + "), ";
+  return "check: ok: " + std::to_string(result.lossesCompared) + losses +
+         "gradients of " + std::to_string(result.stagesCompared) +
          " stage copies within 1 - 2xy/(x^2+y^2) < " +
          formatDouble(kGradientTolerance, 3) + " (worst " +
          formatDouble(result.worstMismatch, 3) + ")" +

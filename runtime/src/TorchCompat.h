@@ -41,6 +41,7 @@ tcpStoreOptions(uint16_t port, bool isServer, int64_t worldSize,
 } // namespace dualpipe::runtime::compat
 
 #ifdef DUALPIPE_CUDA_SOURCES
+#include <ATen/Context.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 
 namespace dualpipe::runtime::compat {
@@ -65,6 +66,16 @@ inline void resetPeakAllocatedBytes(int device) {
       static_cast<c10::DeviceIndex>(device));
 #else
   c10::cuda::CUDACachingAllocator::resetPeakStats(device);
+#endif
+}
+
+/// Reduced-precision bf16 reductions in cuBLAS: a switch from 2.0 on; 1.13
+/// has none (it always reduces in fp32).
+inline void disallowBF16ReductionCuBLAS(at::Context &context) {
+#if DUALPIPE_TORCH_AT_LEAST(2, 0)
+  context.setAllowBF16ReductionCuBLAS(false);
+#else
+  (void)context;
 #endif
 }
 

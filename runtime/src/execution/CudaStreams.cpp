@@ -18,11 +18,14 @@
 #include "execution/CudaStreams.h"
 #include "TorchCompat.h"
 
+#include <ATen/Context.h>
 #include <ATen/cuda/CUDAEvent.h>
 #include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 
+#include <cstdlib>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -73,6 +76,37 @@ public:
                                                     stream(role));
   }
 
+  void waitForHost() override {
+    at::cuda::CUDAEvent hostDone;
+    hostDone.record(c10::cuda::getCurrentCUDAStream(
+        static_cast<c10::DeviceIndex>(device_)));
+    for (const c10::cuda::CUDAStream &s : streams_)
+      hostDone.block(s);
+  }
+
+  void startTiming() override {
+    std::lock_guard<std::mutex> lock(marksMutex_);
+    marks_.clear();
+    origin_ = std::make_unique<at::cuda::CUDAEvent>(cudaEventDefault);
+    origin_->record(stream(StreamRole::Forward));
+  }
+
+  int32_t mark(StreamRole role) override {
+    auto event = std::make_unique<at::cuda::CUDAEvent>(cudaEventDefault);
+    event->record(stream(role));
+    std::lock_guard<std::mutex> lock(marksMutex_);
+    marks_.push_back(std::move(event));
+    return static_cast<int32_t>(marks_.size() - 1);
+  }
+
+  std::vector<double> markTimesUs() override {
+    std::lock_guard<std::mutex> lock(marksMutex_);
+    std::vector<double> times;
+    for (const auto &event : marks_)
+      times.push_back(origin_ ? 1e3 * origin_->elapsed_time(*event) : 0.0);
+    return times;
+  }
+
   int device() const override { return device_; }
 
   int64_t peakAllocatedBytes() const override {
@@ -86,6 +120,9 @@ private:
 
   int device_;
   std::vector<c10::cuda::CUDAStream> streams_;
+  std::mutex marksMutex_;
+  std::unique_ptr<at::cuda::CUDAEvent> origin_;
+  std::vector<std::unique_ptr<at::cuda::CUDAEvent>> marks_;
 };
 
 } // namespace
@@ -94,6 +131,24 @@ int cudaDeviceCount() { return static_cast<int>(c10::cuda::device_count()); }
 
 std::unique_ptr<CudaStreams> makeCudaStreams(int device) {
   return std::make_unique<CudaDeviceStreams>(device);
+}
+
+int64_t cudaPeakAllocatedBytes(int device) {
+  return compat::peakAllocatedBytes(device);
+}
+
+void setCudaDeterministic() {
+  // cuBLAS is reproducible only with a fixed workspace per stream; it reads
+  // the variable when it creates a handle, so before any CUDA work.
+  setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
+  at::Context &context = at::globalContext();
+  context.setDeterministicAlgorithms(true, /*warn_only=*/false);
+  context.setDeterministicCuDNN(true);
+  context.setBenchmarkCuDNN(false);
+  context.setAllowTF32CuBLAS(false);
+  context.setAllowTF32CuDNN(false);
+  context.setAllowFP16ReductionCuBLAS(false);
+  compat::disallowBF16ReductionCuBLAS(context);
 }
 
 } // namespace dualpipe::runtime

@@ -34,6 +34,13 @@ constexpr bool runtimeHasCuda() {
 int cudaDeviceCount();
 /// The three streams of a rank on cuda:`device` (CUDA builds only).
 std::unique_ptr<CudaStreams> makeCudaStreams(int device);
+/// The caching allocator's peak of allocated bytes on cuda:`device` since
+/// the process started (CUDA builds only).
+int64_t cudaPeakAllocatedBytes(int device);
+/// The settings that make CUDA kernels reproducible (docs/gpu.md,
+/// "Deterministic settings"); call before the first CUDA work of the
+/// process (CUDA builds only).
+void setCudaDeterministic();
 
 } // namespace dualpipe::runtime
 

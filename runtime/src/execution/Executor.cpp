@@ -61,7 +61,7 @@ struct RankExecutor::Impl {
        std::map<int64_t, std::unique_ptr<StageWorker>> &stages)
       : program(program), placement(program.placement()), rank(rank),
         transport(transport), options(std::move(options)), stages(stages),
-        data(program.config),
+        data(program.config, this->options.device),
         dtype(program.config.float64 ? torch::kFloat64 : torch::kFloat32) {
     try {
       plan = planRank(program.program(), rank);
@@ -76,7 +76,10 @@ struct RankExecutor::Impl {
     }
     locateFault();
     remaining = std::make_unique<std::atomic<int32_t>[]>(plan.ops.size());
-    streams = makeCpuStreams();
+    std::unique_ptr<DeviceStreams> deviceStreams =
+        makeDeviceStreams(this->options.device);
+    device = deviceStreams.get();
+    streams = makeCpuStreams(std::move(deviceStreams));
     for (int32_t e = 0; e < plan.events; ++e)
       events.push_back(streams->makeEvent());
   }
@@ -199,6 +202,7 @@ struct RankExecutor::Impl {
       checkMessage(input, "the input activation");
     }
     double start = nowUs();
+    int32_t startMark = timing() ? device->mark(op.stream) : -1;
     torch::Tensor output;
     switch (c.kind) {
     case OpKind::F:
@@ -218,6 +222,8 @@ struct RankExecutor::Impl {
     if (faultAt(i, FaultSpec::Kind::Shape) && output.defined())
       output = torch::cat({output, output.narrow(0, 0, 1)});
     times[i] = {start, nowUs()};
+    if (timing())
+      marks[i] = {startMark, device->mark(op.stream)};
     if (op.loss || op.uses > 0)
       outputs[i] = std::move(output);
   }
@@ -232,8 +238,11 @@ struct RankExecutor::Impl {
     } else {
       checkMessage(tensor,
                    "refusing to send the " + keyText(instr.key) + ": it");
+      if (op.groupBegin)
+        transport.beginGroup();
       handle =
           transport.send(instr.peer, messageTag(instr.key, placement), tensor);
+      endGroupAt(i);
     }
     if (instr.token >= 0) {
       pending[instr.token] = Pending{std::move(handle), i, issue};
@@ -245,9 +254,26 @@ struct RankExecutor::Impl {
 
   void post(int32_t i, const PlanOp &op) {
     const Instr &instr = *op.instr;
+    if (op.groupBegin)
+      transport.beginGroup();
     auto handle = transport.recv(instr.peer, messageTag(instr.key, placement),
                                  program.config.messageShape, dtype);
+    endGroupAt(i);
     pending[instr.token] = Pending{std::move(handle), i, nowUs()};
+  }
+
+  /// Ends the post group whose last message is op `i`, naming its
+  /// messages for the transport's errors.
+  void endGroupAt(int32_t i) {
+    int32_t first = plan.ops[i].groupStart;
+    if (first < 0)
+      return;
+    std::string what = "post group " + instructionPath(plan.ops[first].ref);
+    for (int32_t j = first; j <= i; ++j)
+      if (plan.ops[j].kind == PlanOp::Kind::Send ||
+          plan.ops[j].kind == PlanOp::Kind::Recv)
+        what += (j == first ? " [" : ", ") + describeInstr(*plan.ops[j].instr);
+    transport.endGroup(what + "]");
   }
 
   void wait(int32_t i, const PlanOp &op) {
@@ -336,25 +362,64 @@ struct RankExecutor::Impl {
     commTrace.clear();
     for (auto &entry : stages)
       entry.second->zeroGrad();
+    double originUs = nowUs();
+    if (device) {
+      device->waitForHost();
+      if (options.trace) {
+        marks.assign(n, {-1, -1});
+        device->startTiming();
+      }
+    }
     for (size_t i = 0; i < n; ++i)
       enqueue(static_cast<int32_t>(i));
     streams->stream(StreamRole::Comm).enqueue([this] { drain(); });
     try {
       streams->synchronize();
+      checkTransport();
     } catch (const RankFailure &failure) {
       // Whatever still waits on a peer stops now rather than at its timeout
       // (an exit fault stays silent, as a crashed process would).
       if (!failure.aborted())
         transport.abort("rank " + std::to_string(rank) + " failed");
       throw;
+    } catch (const std::exception &e) {
+      // The device failed (after an NCCL abort, say): the transport's
+      // finding names the cause better than the device's error.
+      checkTransport();
+      transport.abort("rank " + std::to_string(rank) + " failed");
+      throw RankFailure(rank, "at the end of the step: " + causeOf(e), false);
     }
     for (size_t i = 0; i < n; ++i)
       if (plan.ops[i].loss)
         result.losses.emplace_back(plan.ops[i].instr->op.mb, outputs[i]);
     outputs.assign(n, torch::Tensor());
+    if (timing())
+      useDeviceTimes(originUs);
     if (options.trace)
       recordTimeline(result.timeline);
     return result;
+  }
+
+  /// What the transport found on its own (NCCL's watchdog) fails the rank;
+  /// its message names the post group and the cause.
+  void checkTransport() {
+    try {
+      transport.checkAsync();
+    } catch (const CommError &e) {
+      throw RankFailure(rank, e.what(), e.aborted());
+    }
+  }
+
+  bool timing() const { return device && options.trace; }
+
+  /// A work item on a device only queues kernels: its host interval is its
+  /// launch, so the trace takes the interval between its two events.
+  void useDeviceTimes(double originUs) {
+    std::vector<double> at = device->markTimesUs();
+    for (size_t i = 0; i < marks.size(); ++i)
+      if (marks[i].first >= 0)
+        times[i] = {originUs + at[marks[i].first],
+                    originUs + at[marks[i].second]};
   }
 
   /// The half of an overlapped pair that names it: its forward, else the
@@ -418,6 +483,8 @@ struct RankExecutor::Impl {
                            std::unique_ptr<CommHandle>>>
         posted;
     try {
+      // One post group: NCCL must see both directions at once.
+      transport.beginGroup();
       for (auto &[stage, worker] : stages) {
         torch::Tensor mine = get(*worker);
         if (mine.numel() == 0)
@@ -427,6 +494,9 @@ struct RankExecutor::Impl {
         auto send = transport.send(peer, tag, mine);
         posted.emplace_back(stage, std::move(recv), std::move(send));
       }
+      transport.endGroup(std::string("mirror ") + what + " with rank " +
+                         std::to_string(peer));
+      transport.checkAsync();
       for (auto &[stage, recv, send] : posted) {
         received[stage] = recv->wait(options.timeout);
         send->wait(options.timeout);
@@ -456,9 +526,12 @@ struct RankExecutor::Impl {
   std::vector<torch::Tensor> outputs;
   std::unique_ptr<std::atomic<int32_t>[]> remaining;
   std::vector<std::pair<double, double>> times;
+  /// --trace on a device: each compute's two timing marks.
+  std::vector<std::pair<int32_t, int32_t>> marks;
   std::unordered_map<int64_t, Pending> pending; // comm stream only
   std::vector<CommEvent> commTrace;             // comm stream only
   std::vector<std::unique_ptr<Event>> events;
+  DeviceStreams *device = nullptr; // owned by `streams`; null on CPU
   /// Last member: destroyed first, so no work item outlives the state above.
   std::unique_ptr<RankStreams> streams;
 };
@@ -468,8 +541,8 @@ RankExecutor::RankExecutor(const LoadedProgram &program, int64_t rank,
     : rank_(rank) {
   for (int64_t stage : program.placement().stagesOn(rank)) {
     try {
-      stages_[stage] =
-          std::make_unique<StageWorker>(program.file.stages[stage], program);
+      stages_[stage] = std::make_unique<StageWorker>(program.file.stages[stage],
+                                                     program, options.device);
     } catch (const std::exception &e) {
       throw RankFailure(
           rank, "building stage " + std::to_string(stage) + ": " + causeOf(e),

@@ -2,6 +2,7 @@
 
 #include "execution/Plan.h"
 
+#include "dualpipe/Schedule/CommGroups.h"
 #include "dualpipe/Schedule/Dependencies.h"
 
 #include <algorithm>
@@ -151,7 +152,23 @@ void PlanBuilder::add(const Instr &instr, const InstrRef &ref) {
   }
 }
 
-RankPlan PlanBuilder::finish() { return std::move(plan_); }
+RankPlan PlanBuilder::finish() {
+  markPostGroups();
+  return std::move(plan_);
+}
+
+void PlanBuilder::markPostGroups() {
+  std::map<const Instr *, int32_t> opOf;
+  for (size_t i = 0; i < plan_.ops.size(); ++i)
+    opOf[plan_.ops[i].instr] = static_cast<int32_t>(i);
+  std::vector<FlatInstr> flat = flattenRank(program_.ranks[rank_]);
+  for (const CommGroup &group : commGroups(flat)) {
+    int32_t first = opOf.at(flat[group.begin].instr);
+    int32_t last = opOf.at(flat[group.end - 1].instr);
+    plan_.ops[first].groupBegin = true;
+    plan_.ops[last].groupStart = first;
+  }
+}
 
 RankPlan planRank(const Program &program, int64_t rank) {
   PlanBuilder builder(program, rank);

@@ -13,6 +13,7 @@
 //    stream, which forks from the forward stream at the region's start and
 //    joins back into it before the next forward-stream operation (so at most
 //    one forward and one backward-family op of a rank run at once);
+//  * sends and receives are bracketed by post groups (CommGroups.h);
 //  * an operation waits on the event of every input that another stream
 //    produces: the value it consumes (Dependencies.h's consumedValue: a
 //    received message or a local producer) and its local prerequisite
@@ -56,6 +57,11 @@ struct PlanOp {
   int32_t partner = -1;
   /// The last-stage forward: its output is the micro-batch's loss.
   bool loss = false;
+  /// Post groups (CommGroups.h): the first message of a group, and on the
+  /// last one the index of the first (-1 elsewhere). Only the NCCL
+  /// transport issues a group together.
+  bool groupBegin = false;
+  int32_t groupStart = -1;
 };
 
 struct RankPlan {
@@ -98,6 +104,7 @@ private:
   int32_t push(PlanOp op);
   void waitOn(PlanOp &op, int32_t producer);
   void countGraphs(const std::vector<const ComputeOp *> &ops);
+  void markPostGroups();
 
   const Program &program_;
   const Placement &placement_;

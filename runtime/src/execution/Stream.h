@@ -30,6 +30,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace dualpipe::runtime {
 
@@ -119,6 +120,21 @@ public:
   /// Tells the device's allocator that `role`'s stream uses `tensor`, which
   /// another stream produced.
   virtual void useOn(const at::Tensor &tensor, StreamRole role) = 0;
+  /// Orders every role's stream after what the calling host thread queued
+  /// on its current stream (the optimizer step, the mirror exchange, the
+  /// initial parameters): an event, not a host wait.
+  virtual void waitForHost() = 0;
+
+  // Timing for --trace: device times, since a work item returns as soon as
+  // its kernels are queued.
+  /// Clears the marks and records the origin on the forward stream.
+  virtual void startTiming() = 0;
+  /// Records a timing event at the current end of `role`'s stream; returns
+  /// its index. Safe from every worker.
+  virtual int32_t mark(StreamRole role) = 0;
+  /// After synchronize: every mark's time after the origin, in
+  /// microseconds.
+  virtual std::vector<double> markTimesUs() = 0;
 };
 
 /// On CPU each stream is one worker thread; an event is a counter that the
@@ -126,6 +142,9 @@ public:
 /// `device`, the same workers drive that device's streams.
 std::unique_ptr<RankStreams>
 makeCpuStreams(std::unique_ptr<DeviceStreams> device = nullptr);
+
+/// The DeviceStreams of `device` (Device.cpp), or null on CPU.
+std::unique_ptr<DeviceStreams> makeDeviceStreams(c10::Device device);
 
 } // namespace dualpipe::runtime
 

@@ -236,8 +236,7 @@ private:
     torch::Tensor scores =
         torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(dim));
     torch::Tensor future =
-        torch::ones({seq, seq}, torch::TensorOptions().dtype(torch::kBool))
-            .triu(1);
+        torch::ones({seq, seq}, x.options().dtype(torch::kBool)).triu(1);
     scores =
         scores.masked_fill(future, -std::numeric_limits<double>::infinity());
     torch::Tensor mixed = torch::matmul(torch::softmax(scores, -1), v);

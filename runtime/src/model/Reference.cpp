@@ -3,15 +3,17 @@
 #include "dualpipe/Runtime/Reference.h"
 
 #include <cstring>
+#include <limits>
 
 namespace dualpipe::runtime {
 
-ReferenceResult runReference(const LoadedProgram &program) {
+ReferenceResult runReference(const LoadedProgram &program,
+                             torch::Device device) {
   const Placement &placement = program.placement();
   std::vector<std::unique_ptr<StageWorker>> stages;
   for (const StageSpec &spec : program.file.stages)
-    stages.push_back(std::make_unique<StageWorker>(spec, program));
-  DataSource data(program.config);
+    stages.push_back(std::make_unique<StageWorker>(spec, program, device));
+  DataSource data(program.config, device);
   ReferenceResult result;
   for (int64_t mb = 0; mb < placement.microbatches; ++mb) {
     torch::Tensor x = data.input(mb);
@@ -38,10 +40,26 @@ double mismatch(const torch::Tensor &x, const torch::Tensor &y) {
   return 1 - 2 * (a * b).sum().item<double>() / denominator;
 }
 
+double relativeDifference(const torch::Tensor &x, const torch::Tensor &y) {
+  if (bitwiseEqual(x, y))
+    return 0;
+  torch::Tensor a = x.to(torch::kFloat64), b = y.to(torch::kFloat64);
+  double scale = b.abs().max().item<double>();
+  double difference = (a - b).abs().max().item<double>();
+  return scale > 0 ? difference / scale
+                   : std::numeric_limits<double>::infinity();
+}
+
+double ulpOf(const torch::Tensor &x) {
+  return x.scalar_type() == torch::kFloat64
+             ? std::numeric_limits<double>::epsilon()
+             : std::numeric_limits<float>::epsilon();
+}
+
 bool bitwiseEqual(const torch::Tensor &x, const torch::Tensor &y) {
   if (x.scalar_type() != y.scalar_type() || x.sizes() != y.sizes())
     return false;
-  torch::Tensor a = x.contiguous(), b = y.contiguous();
+  torch::Tensor a = x.cpu().contiguous(), b = y.cpu().contiguous();
   return std::memcmp(a.data_ptr(), b.data_ptr(), a.nbytes()) == 0;
 }
 

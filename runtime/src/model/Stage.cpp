@@ -24,29 +24,34 @@ enum DataStream : uint64_t { kInputStream = 1, kTargetStream = 2 };
 
 torch::Tensor DataSource::input(int64_t mb) const {
   if (user_.active())
-    return user_.input(mb, config_);
+    return user_.input(mb, config_).to(device_);
   at::Generator gen =
       seededGenerator({config_.seed, kInputStream, uint64_t(mb)});
-  return torch::randn(config_.messageShape, gen, dataOptions(config_));
+  return torch::randn(config_.messageShape, gen, dataOptions(config_))
+      .to(device_);
 }
 
 torch::Tensor DataSource::target(int64_t mb) const {
   if (user_.active())
-    return user_.target(mb, config_);
+    return user_.target(mb, config_).to(device_);
   at::Generator gen =
       seededGenerator({config_.seed, kTargetStream, uint64_t(mb)});
   if (config_.loss == LossKind::Mse)
-    return torch::randn(config_.messageShape, gen, dataOptions(config_));
+    return torch::randn(config_.messageShape, gen, dataOptions(config_))
+        .to(device_);
   std::vector<int64_t> rows(config_.messageShape.begin(),
                             config_.messageShape.end() - 1);
   return torch::randint(0, config_.classes, rows, gen,
-                        torch::TensorOptions().dtype(torch::kLong));
+                        torch::TensorOptions().dtype(torch::kLong))
+      .to(device_);
 }
 
-StageWorker::StageWorker(const StageSpec &spec, const LoadedProgram &program)
-    : stage_(spec.stage), last_(spec.stage + 1 == program.placement().stages),
+StageWorker::StageWorker(const StageSpec &spec, const LoadedProgram &program,
+                         torch::Device device)
+    : stage_(spec.stage), device_(device),
+      last_(spec.stage + 1 == program.placement().stages),
       microbatches_(program.placement().microbatches), config_(program.config),
-      data_(program.config) {
+      data_(program.config, device) {
   at::Generator gen = seededGenerator({config_.seed, uint64_t(stage_)});
   layerParams_.push_back(0);
   for (size_t l = 0; l < spec.layers.size(); ++l) {
@@ -58,6 +63,11 @@ StageWorker::StageWorker(const StageSpec &spec, const LoadedProgram &program)
       params_.push_back(p);
     layerParams_.push_back(params_.size());
   }
+  // set_data keeps each parameter's identity, so the layers, which hold the
+  // same tensors, see the moved data (as Module::to does).
+  if (!device_.is_cpu())
+    for (torch::Tensor &p : params_)
+      p.set_data(p.data().to(device_));
   if (params_.empty())
     return;
   if (config_.optimizer == OptimizerKind::Adam)
@@ -258,7 +268,7 @@ torch::Tensor StageWorker::flatGradients() const {
                         ? p.grad().reshape({-1})
                         : torch::zeros({p.numel()}, p.options()));
   if (parts.empty())
-    return torch::zeros({0}, dataOptions(config_));
+    return torch::zeros({0}, dataOptions(config_).device(device_));
   return torch::cat(parts);
 }
 
@@ -276,7 +286,7 @@ torch::Tensor StageWorker::flatParameters() const {
   for (const torch::Tensor &p : params_)
     parts.push_back(p.detach().reshape({-1}));
   if (parts.empty())
-    return torch::zeros({0}, dataOptions(config_));
+    return torch::zeros({0}, dataOptions(config_).device(device_));
   return torch::cat(parts);
 }
 

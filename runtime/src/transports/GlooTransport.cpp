@@ -15,6 +15,7 @@
 #include "ErrorText.h"
 #include "TorchCompat.h"
 #include "dualpipe/Runtime/Transport.h"
+#include "transports/StoreGather.h"
 
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -25,29 +26,26 @@
 namespace dualpipe::runtime {
 namespace {
 
-std::chrono::milliseconds atLeastOneMs(std::chrono::milliseconds timeout) {
-  // c10d reads a zero timeout as "wait forever".
-  return std::max(timeout, std::chrono::milliseconds(1));
-}
-
 class GlooHandle : public CommHandle {
 public:
   GlooHandle(c10::intrusive_ptr<c10d::Work> work, torch::Tensor tensor,
-             bool isRecv)
-      : work_(std::move(work)), tensor_(std::move(tensor)), recv_(isRecv) {}
+             bool isRecv, torch::Device device)
+      : work_(std::move(work)), tensor_(std::move(tensor)), recv_(isRecv),
+        device_(device) {}
   torch::Tensor wait(std::chrono::milliseconds timeout) override {
     try {
       work_->wait(atLeastOneMs(timeout));
     } catch (const std::exception &e) {
       throw CommError("gloo: " + firstLine(e.what()));
     }
-    return recv_ ? std::move(tensor_) : torch::Tensor();
+    return recv_ ? std::move(tensor_).to(device_) : torch::Tensor();
   }
 
 private:
   c10::intrusive_ptr<c10d::Work> work_;
   torch::Tensor tensor_;
   bool recv_;
+  torch::Device device_;
 };
 
 /// The interface the mesh uses, as torch.distributed picks it:
@@ -66,12 +64,9 @@ glooDevice(const GlooOptions &options) {
 
 class GlooTransport : public Transport {
 public:
-  explicit GlooTransport(const GlooOptions &options) : options_(options) {
-    c10d::TCPStoreOptions storeOptions = compat::tcpStoreOptions(
-        static_cast<uint16_t>(options.masterPort), options.rank == 0,
-        options.worldSize, atLeastOneMs(options.timeout));
-    store_ =
-        c10::make_intrusive<c10d::TCPStore>(options.masterAddr, storeOptions);
+  GlooTransport(const GlooOptions &options, torch::Device device)
+      : options_(options), device_(device) {
+    store_ = connectStore(options);
     auto groupOptions =
         c10d::ProcessGroupGloo::Options::create(atLeastOneMs(options.timeout));
     groupOptions->devices.push_back(glooDevice(options));
@@ -85,12 +80,15 @@ public:
 
   std::unique_ptr<CommHandle> send(int64_t dst, int64_t tag,
                                    const torch::Tensor &tensor) override {
-    std::vector<torch::Tensor> tensors{tensor.contiguous()};
+    // On a device, the copy to the host runs on the comm stream after the
+    // producer's event, and waits for it: Gloo reads host memory at once.
+    std::vector<torch::Tensor> tensors{tensor.to(torch::kCPU).contiguous()};
     auto work = call([&] {
       return group_->send(tensors, static_cast<int>(dst),
                           static_cast<int>(tag));
     });
-    return std::make_unique<GlooHandle>(std::move(work), tensors[0], false);
+    return std::make_unique<GlooHandle>(std::move(work), tensors[0], false,
+                                        device_);
   }
 
   std::unique_ptr<CommHandle> recv(int64_t src, int64_t tag,
@@ -102,28 +100,16 @@ public:
       return group_->recv(tensors, static_cast<int>(src),
                           static_cast<int>(tag));
     });
-    return std::make_unique<GlooHandle>(std::move(work), tensors[0], true);
+    return std::make_unique<GlooHandle>(std::move(work), tensors[0], true,
+                                        device_);
   }
 
   std::vector<std::string> gather(const std::string &key,
                                   const std::string &bytes,
                                   std::chrono::milliseconds timeout) override {
-    auto slot = [&](int64_t r) {
-      return "gather/" + key + "/" + std::to_string(r);
-    };
     return call([&] {
-      store_->setTimeout(atLeastOneMs(timeout));
-      store_->set(slot(options_.rank),
-                  std::vector<uint8_t>(bytes.begin(), bytes.end()));
-      std::vector<std::string> result;
-      if (options_.rank != 0)
-        return result;
-      for (int64_t r = 0; r < options_.worldSize; ++r) {
-        std::vector<uint8_t> value = store_->get(slot(r));
-        result.emplace_back(value.begin(), value.end());
-        store_->deleteKey(slot(r));
-      }
-      return result;
+      return storeGather(*store_, key, bytes, options_.rank, options_.worldSize,
+                         timeout);
     });
   }
 
@@ -141,6 +127,7 @@ private:
   }
 
   GlooOptions options_;
+  torch::Device device_;
   c10::intrusive_ptr<c10d::Store> store_;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group_;
 };
@@ -184,15 +171,23 @@ std::optional<GlooOptions> glooOptionsFromEnv(std::string &error) {
     return std::nullopt;
   options.worldSize = *world;
   options.rank = *rank;
+  options.localRank = *rank;
+  if (const char *local = std::getenv("LOCAL_RANK"); local && *local) {
+    auto parsed = envInt("LOCAL_RANK", 0, *world - 1, error);
+    if (!parsed)
+      return std::nullopt;
+    options.localRank = *parsed;
+  }
   options.masterPort = static_cast<int>(*port);
   if (const char *addr = std::getenv("MASTER_ADDR"); addr && *addr)
     options.masterAddr = addr;
   return options;
 }
 
-std::unique_ptr<Transport> connectGloo(const GlooOptions &options) {
+std::unique_ptr<Transport> connectGloo(const GlooOptions &options,
+                                       torch::Device device) {
   try {
-    return std::make_unique<GlooTransport>(options);
+    return std::make_unique<GlooTransport>(options, device);
   } catch (const std::exception &e) {
     throw CommError("rendezvous at " + options.masterAddr + ":" +
                     std::to_string(options.masterPort) +

@@ -26,6 +26,7 @@ namespace {
 /// One side of a message.
 struct Op {
   torch::Tensor tensor; // a send's payload; a receive's result once matched
+  std::shared_ptr<void> ready; // the TensorHandoff mark of a device tensor
   /// Set under the hub's mutex after `tensor`; read without it by waiters
   /// that spin before they sleep (SpinWait.h).
   std::atomic<bool> done{false};
@@ -45,8 +46,10 @@ std::string secondsText(std::chrono::milliseconds timeout) {
 } // namespace
 
 struct ThreadsHub::State {
-  explicit State(int64_t ranks) : ranks(ranks) {}
+  State(int64_t ranks, std::shared_ptr<TensorHandoff> handoff)
+      : ranks(ranks), handoff(std::move(handoff)) {}
   int64_t ranks;
+  std::shared_ptr<TensorHandoff> handoff;
   std::mutex mutex;
   std::condition_variable changed;
   std::map<std::tuple<int64_t, int64_t, int64_t>, Channel> channels;
@@ -74,8 +77,9 @@ namespace {
 class ThreadsHandle : public CommHandle {
 public:
   ThreadsHandle(std::shared_ptr<ThreadsHub::State> state,
-                std::shared_ptr<Op> op, bool isSend)
-      : state_(std::move(state)), op_(std::move(op)), send_(isSend) {}
+                std::shared_ptr<Op> op, bool isSend, torch::Device device)
+      : state_(std::move(state)), op_(std::move(op)), send_(isSend),
+        device_(device) {}
   torch::Tensor wait(std::chrono::milliseconds timeout) override {
     spinBriefly([&] { return op_->done.load(std::memory_order_acquire); });
     std::unique_lock<std::mutex> lock(state_->mutex);
@@ -83,6 +87,9 @@ public:
                     send_ ? "no matching recv was posted"
                           : "no matching send arrived",
                     [&] { return op_->done.load(); });
+    lock.unlock();
+    if (op_->ready)
+      return state_->handoff->await(op_->ready, op_->tensor, device_);
     return std::move(op_->tensor);
   }
 
@@ -90,12 +97,14 @@ private:
   std::shared_ptr<ThreadsHub::State> state_;
   std::shared_ptr<Op> op_;
   bool send_;
+  torch::Device device_;
 };
 
 class ThreadsTransport : public Transport {
 public:
-  ThreadsTransport(std::shared_ptr<ThreadsHub::State> state, int64_t rank)
-      : state_(std::move(state)), rank_(rank) {}
+  ThreadsTransport(std::shared_ptr<ThreadsHub::State> state, int64_t rank,
+                   torch::Device device)
+      : state_(std::move(state)), rank_(rank), device_(device) {}
 
   int64_t rank() const override { return rank_; }
   int64_t size() const override { return state_->ranks; }
@@ -103,22 +112,27 @@ public:
   std::unique_ptr<CommHandle> send(int64_t dst, int64_t tag,
                                    const torch::Tensor &tensor) override {
     auto op = std::make_shared<Op>();
+    std::shared_ptr<void> ready;
+    if (state_->handoff && tensor.is_cuda())
+      ready = state_->handoff->mark(tensor);
     {
       std::lock_guard<std::mutex> lock(state_->mutex);
       Channel &channel = state_->channels[{rank_, dst, tag}];
       if (channel.recvs.empty()) {
         op->tensor = tensor;
+        op->ready = std::move(ready);
         channel.sends.push_back(op);
       } else {
         Op &recv = *channel.recvs.front();
         recv.tensor = tensor;
+        recv.ready = std::move(ready);
         recv.done.store(true, std::memory_order_release);
         op->done.store(true, std::memory_order_release);
         channel.recvs.pop_front();
       }
     }
     state_->changed.notify_all();
-    return std::make_unique<ThreadsHandle>(state_, op, true);
+    return std::make_unique<ThreadsHandle>(state_, op, true, device_);
   }
 
   std::unique_ptr<CommHandle> recv(int64_t src, int64_t tag,
@@ -133,13 +147,14 @@ public:
       } else {
         Op &send = *channel.sends.front();
         op->tensor = std::move(send.tensor);
+        op->ready = std::move(send.ready);
         op->done.store(true, std::memory_order_release);
         send.done.store(true, std::memory_order_release);
         channel.sends.pop_front();
       }
     }
     state_->changed.notify_all();
-    return std::make_unique<ThreadsHandle>(state_, op, false);
+    return std::make_unique<ThreadsHandle>(state_, op, false, device_);
   }
 
   std::vector<std::string> gather(const std::string &key,
@@ -179,17 +194,19 @@ public:
 private:
   std::shared_ptr<ThreadsHub::State> state_;
   int64_t rank_;
+  torch::Device device_;
 };
 
 } // namespace
 
-ThreadsHub::ThreadsHub(int64_t ranks)
-    : state_(std::make_shared<State>(ranks)) {}
+ThreadsHub::ThreadsHub(int64_t ranks, std::shared_ptr<TensorHandoff> handoff)
+    : state_(std::make_shared<State>(ranks, std::move(handoff))) {}
 
 ThreadsHub::~ThreadsHub() = default;
 
-std::unique_ptr<Transport> ThreadsHub::endpoint(int64_t rank) {
-  return std::make_unique<ThreadsTransport>(state_, rank);
+std::unique_ptr<Transport> ThreadsHub::endpoint(int64_t rank,
+                                                torch::Device device) {
+  return std::make_unique<ThreadsTransport>(state_, rank, device);
 }
 
 void ThreadsHub::abort(const std::string &reason) {

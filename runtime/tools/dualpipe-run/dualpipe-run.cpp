@@ -38,9 +38,11 @@ options:
   --backend B          threads (default): every rank a thread of this process
                        gloo: one process per rank over Gloo, rendezvous from
                        torchrun's RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT
+                       nccl: as gloo, over NCCL on cuda:LOCAL_RANK (needs
+                       --device cuda and an in-order program; docs/gpu.md)
   --device D           cpu (default), or cuda (see docs/gpu.md)
-  --spawn              start the gloo ranks as local processes (implies
-                       --backend gloo)
+  --spawn              start the ranks as local processes (implies
+                       --backend gloo unless nccl is given)
   --check              compare the first step with a sequential run of the same
                        model: every micro-batch loss bitwise, gradients within
                        1 - 2xy/(x^2+y^2) < 1e-13; mirrors identical every step
@@ -103,9 +105,10 @@ CliOptions parseArgs(int argc, char **argv) {
     } else if (arg == "--backend") {
       cli.backend = valueOf(i, argc, argv);
       cli.backendGiven = true;
-      if (cli.backend != "threads" && cli.backend != "gloo")
-        usageError("--backend must be threads or gloo, got '" + cli.backend +
-                   "'");
+      if (cli.backend != "threads" && cli.backend != "gloo" &&
+          cli.backend != "nccl")
+        usageError("--backend must be threads, gloo or nccl, got '" +
+                   cli.backend + "'");
     } else if (arg == "--device") {
       std::string error;
       auto device = parseDeviceKind(valueOf(i, argc, argv), error);
@@ -113,6 +116,7 @@ CliOptions parseArgs(int argc, char **argv) {
         usageError(error);
       if (std::string bad = checkDevice(*device); !bad.empty())
         usageError(bad);
+      cli.run.device = *device;
     } else if (arg == "--spawn") {
       cli.spawn = true;
     } else if (arg == "--check") {
@@ -138,11 +142,12 @@ CliOptions parseArgs(int argc, char **argv) {
   if (cli.programs.empty())
     usageError("no program file given");
   if (cli.spawn) {
-    if (cli.backendGiven && cli.backend != "gloo")
-      usageError(
-          "--spawn starts gloo ranks; it cannot be used with --backend " +
-          cli.backend);
-    cli.backend = "gloo";
+    if (cli.backendGiven && cli.backend == "threads")
+      usageError("--spawn starts gloo or nccl ranks; it cannot be used with "
+                 "--backend " +
+                 cli.backend);
+    if (!cli.backendGiven)
+      cli.backend = "gloo";
   }
   if (cli.programs.size() > 1) {
     if (cli.backend != "threads")
@@ -158,9 +163,10 @@ CliOptions parseArgs(int argc, char **argv) {
   return cli;
 }
 
-/// The spawned ranks run this same command line, minus --spawn, as gloo
-/// ranks.
-std::vector<std::string> rankCommand(int argc, char **argv) {
+/// The spawned ranks run this same command line, minus --spawn, as ranks of
+/// `backend`.
+std::vector<std::string> rankCommand(int argc, char **argv,
+                                     const std::string &backend) {
   std::vector<std::string> command{"/proc/self/exe"};
   char path[4096];
   ssize_t length = readlink("/proc/self/exe", path, sizeof(path) - 1);
@@ -170,7 +176,7 @@ std::vector<std::string> rankCommand(int argc, char **argv) {
     if (std::string(argv[i]) != "--spawn")
       command.push_back(argv[i]);
   command.push_back("--backend");
-  command.push_back("gloo");
+  command.push_back(backend);
   return command;
 }
 
@@ -272,8 +278,8 @@ int main(int argc, char **argv) {
     // Ranks bound every wait by the timeout; a rank still running that long
     // after another failed is stuck and gets killed.
     auto grace = cli.run.timeout + std::chrono::seconds(5);
-    return spawnRanks(rankCommand(argc, argv), program->placement().ranks,
-                      grace, std::cerr);
+    return spawnRanks(rankCommand(argc, argv, cli.backend),
+                      program->placement().ranks, grace, std::cerr);
   }
   if (cli.backend == "threads") {
     std::cout << header(*program, "threads") << std::endl;
@@ -291,8 +297,10 @@ int main(int argc, char **argv) {
   }
   gloo->timeout = cli.run.timeout;
   if (gloo->rank == 0)
-    std::cout << header(*program, "gloo") << std::endl;
-  RunResult result = runGlooRank(*program, cli.run, *gloo);
+    std::cout << header(*program, cli.backend) << std::endl;
+  RunResult result = cli.backend == "nccl"
+                         ? runNcclRank(*program, cli.run, *gloo)
+                         : runGlooRank(*program, cli.run, *gloo);
   int status = report(cli, *program, result, gloo->rank == 0);
   // Skip destructors: a failed rank may still hold Gloo operations that its
   // dead peers will never complete.

@@ -55,6 +55,8 @@ struct RankExit {
 };
 
 struct ExecutorOptions {
+  /// Where the rank's stages, data and streams live.
+  torch::Device device = torch::kCPU;
   std::chrono::milliseconds timeout{60000};
   std::optional<FaultSpec> fault;
   bool trace = false;
@@ -66,7 +68,9 @@ struct StepResult {
   std::vector<std::pair<int64_t, torch::Tensor>> losses;
   int64_t peakLive = 0;
   /// Measured timeline in microseconds of the steady clock (filled when
-  /// tracing), in the simulator's structures.
+  /// tracing), in the simulator's structures. On a device, compute
+  /// intervals are the device's (CUDA events), placed on the host clock at
+  /// the step's start.
   RankTimeline timeline;
 };
 

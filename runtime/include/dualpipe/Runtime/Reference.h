@@ -23,7 +23,10 @@ struct ReferenceResult {
 };
 
 /// Runs one step from the initial weights. Throws std::runtime_error.
-ReferenceResult runReference(const LoadedProgram &program);
+/// Every micro-batch through every stage in order, on `device`: the same
+/// kernels as the pipeline on that device, one stream, no overlap.
+ReferenceResult runReference(const LoadedProgram &program,
+                             torch::Device device = torch::kCPU);
 
 /// 1 - 2 sum(xy) / sum(x^2 + y^2), computed in double: 0 for equal tensors,
 /// about the squared relative error for close ones, 1 for orthogonal ones;
@@ -32,6 +35,13 @@ double mismatch(const torch::Tensor &x, const torch::Tensor &y);
 
 /// True if two tensors have the same type, shape and bytes.
 bool bitwiseEqual(const torch::Tensor &x, const torch::Tensor &y);
+
+/// max |x - y| / max |y| in double; 0 when bitwise equal, infinity when y is
+/// zero and x is not.
+double relativeDifference(const torch::Tensor &x, const torch::Tensor &y);
+
+/// The relative spacing of `x`'s dtype at 1 (machine epsilon).
+double ulpOf(const torch::Tensor &x);
 
 } // namespace dualpipe::runtime
 

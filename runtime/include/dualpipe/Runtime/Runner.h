@@ -11,6 +11,7 @@
 #ifndef DUALPIPE_RUNTIME_RUNNER_H
 #define DUALPIPE_RUNTIME_RUNNER_H
 
+#include "dualpipe/Runtime/Device.h"
 #include "dualpipe/Runtime/Executor.h"
 #include "dualpipe/Runtime/Program.h"
 #include "dualpipe/Runtime/Transport.h"
@@ -25,9 +26,16 @@ namespace dualpipe::runtime {
 
 /// The gradient agreement --check requires (see mismatch()).
 inline constexpr double kGradientTolerance = 1e-13;
+/// On CUDA, --check allows each micro-batch loss this many units in the
+/// last place of its dtype away from the reference's (docs/gpu.md says
+/// why); on CPU the losses must be bitwise equal.
+inline constexpr double kCudaLossUlps = 8;
 
 struct RunOptions {
   int64_t steps = 1;
+  /// cpu, or cuda: threads round-robin over the visible GPUs, a process
+  /// rank on cuda:LOCAL_RANK (Device.h).
+  DeviceKind device = DeviceKind::Cpu;
   /// Compare the first step with the sequential reference (bitwise losses,
   /// gradients within kGradientTolerance) and the mirrors after every step.
   bool check = false;
@@ -51,13 +59,20 @@ struct RunResult {
   /// Per step the slowest rank's time (step, mirror reduction, optimizer),
   /// averaged over the steps.
   double secondsPerStep = 0;
-  std::vector<int64_t> peakLive;     // per rank, maximum over the steps
+  std::vector<int64_t> peakLive; // per rank, maximum over the steps
+  /// Per rank, the caching allocator's peak on the rank's device (ranks
+  /// that share a device report its peak); -1 on CPU.
+  std::vector<int64_t> peakDeviceBytes;
   std::vector<int64_t> instructions; // per rank, top-level instructions
   bool checked = false;
   std::vector<std::string> checkFailures;
   int64_t lossesCompared = 0;
   int64_t stagesCompared = 0;
   double worstMismatch = 0;
+  /// The largest |loss - reference| / |reference| (0 when bitwise), and
+  /// whether --check required bitwise losses (CPU) or kCudaLossUlps.
+  double worstLossDifference = 0;
+  bool bitwiseLosses = true;
   /// Chrome trace JSON (RunOptions::trace), the simulator's layout.
   std::string trace;
 };
@@ -72,7 +87,14 @@ RunResult runThreads(const LoadedProgram &program, const RunOptions &options);
 RunResult runGlooRank(const LoadedProgram &program, const RunOptions &options,
                       const GlooOptions &gloo);
 
-/// The summary line: steps, time per step, peak live activations per rank.
+/// Runs this process's rank over NCCL on cuda:LOCAL_RANK (rendezvous from
+/// `gloo`, as for Gloo). Refuses a program that is not deadlock-free under
+/// NCCL's in-order matching (checkInOrder), and a CPU device.
+RunResult runNcclRank(const LoadedProgram &program, const RunOptions &options,
+                      const GlooOptions &gloo);
+
+/// The summary line: steps, time per step, peak live activations per rank,
+/// and on CUDA the peak device memory per rank.
 std::string summaryLine(const RunResult &result, int64_t steps);
 /// The --check verdict, one line.
 /// The mirror clause only for a dual placement, where stages have mirrors.

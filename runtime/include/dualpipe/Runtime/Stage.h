@@ -26,9 +26,14 @@ namespace dualpipe::runtime {
 /// (seed, mb), so every process and the reference see the same rows. Every
 /// step trains on the same N micro-batches (one fixed batch), which makes a
 /// falling loss a visible sign that training works.
+/// The rows are drawn on the CPU and then moved to `device`, so that a
+/// device run trains on exactly the rows of a CPU run (CUDA's generators
+/// draw other numbers from the same seed).
 class DataSource {
 public:
-  explicit DataSource(const TrainConfig &config) : config_(config) {}
+  explicit DataSource(const TrainConfig &config,
+                      torch::Device device = torch::kCPU)
+      : config_(config), device_(device) {}
   torch::Tensor input(int64_t mb) const;
   /// mse: a tensor of the message shape; cross_entropy: class ids (int64)
   /// of the message shape without its last dimension.
@@ -37,6 +42,7 @@ public:
 private:
   TrainConfig config_;
   UserData user_; // replaces the synthetic batch where a source is installed
+  torch::Device device_;
 };
 
 /// A generator seeded from a mix of the values (splitmix64), so that
@@ -65,11 +71,14 @@ std::unique_ptr<Layer> makeLayer(const LayerSpec &spec,
 /// (an overlapped pair); two backward-family calls never run concurrently.
 class StageWorker {
 public:
-  /// Parameters are drawn from (seed, stage), so the two DualPipe copies of
-  /// a stage, and the reference's copy, start identical.
-  StageWorker(const StageSpec &spec, const LoadedProgram &program);
+  /// Parameters are drawn from (seed, stage) on the CPU, then moved to
+  /// `device`, so the two DualPipe copies of a stage, and the reference's
+  /// copy, start identical on every device.
+  StageWorker(const StageSpec &spec, const LoadedProgram &program,
+              torch::Device device = torch::kCPU);
 
   int64_t stage() const { return stage_; }
+  torch::Device device() const { return device_; }
   bool isLast() const { return last_; }
 
   /// Runs the forward of micro-batch `mb` and keeps its graph. Returns the
@@ -116,6 +125,7 @@ private:
   torch::Tensor lossOf(int64_t mb, const torch::Tensor &output);
 
   int64_t stage_;
+  torch::Device device_;
   bool last_;
   int64_t microbatches_;
   TrainConfig config_;

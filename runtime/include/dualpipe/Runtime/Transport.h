@@ -11,6 +11,8 @@
 #ifndef DUALPIPE_RUNTIME_TRANSPORT_H
 #define DUALPIPE_RUNTIME_TRANSPORT_H
 
+#include "dualpipe/Schedule/Schedule.h"
+
 #include <torch/torch.h>
 
 #include <chrono>
@@ -65,15 +67,49 @@ public:
   /// Makes pending and later operations of every rank that this transport
   /// can reach fail with a CommError(aborted) carrying `reason`.
   virtual void abort(const std::string &reason) = 0;
+
+  /// Bracket the sends and receives that the program posts together (a
+  /// post group, CommGroups.h); `what` names them for errors. Only NCCL
+  /// issues a group at once; the other transports match by tag anyway.
+  virtual void beginGroup() {}
+  virtual void endGroup(const std::string &what) { (void)what; }
+  /// Throws the CommError that the transport found on its own since the
+  /// last call (NCCL's watchdog: an asynchronous error, a group past the
+  /// timeout, another rank's abort); nothing elsewhere.
+  virtual void checkAsync() {}
 };
 
+/// How the threads transport hands a device tensor from one rank's stream
+/// to another's (CudaHandoff.cpp): the message is the same tensor plus an
+/// event recorded on the sender's current stream (its comm stream, which is
+/// past the producer's event); the receiver's current stream waits on it,
+/// and the caching allocator learns that the receiver's stream uses it.
+class TensorHandoff {
+public:
+  virtual ~TensorHandoff() = default;
+  /// On the sender's thread.
+  virtual std::shared_ptr<void> mark(const torch::Tensor &tensor) = 0;
+  /// On the receiver's thread; returns the tensor on `device` (a copy only
+  /// when the sender computes on another GPU).
+  virtual torch::Tensor await(const std::shared_ptr<void> &mark,
+                              const torch::Tensor &tensor,
+                              torch::Device device) = 0;
+};
+
+/// The CUDA hand-off (CUDA builds only).
+std::shared_ptr<TensorHandoff> makeCudaHandoff();
+
 /// The in-process transport: mailboxes keyed by (src, dst, tag), tag being
-/// the message key's wire tag. Tensors are handed over without a copy.
+/// the message key's wire tag. Tensors are handed over without a copy; with
+/// a `handoff`, device tensors carry its marks.
 class ThreadsHub {
 public:
-  explicit ThreadsHub(int64_t ranks);
+  explicit ThreadsHub(int64_t ranks,
+                      std::shared_ptr<TensorHandoff> handoff = nullptr);
   ~ThreadsHub();
-  std::unique_ptr<Transport> endpoint(int64_t rank);
+  /// Rank `rank`'s endpoint; `device` is where it computes.
+  std::unique_ptr<Transport> endpoint(int64_t rank,
+                                      torch::Device device = torch::kCPU);
   void abort(const std::string &reason);
 
   struct State;
@@ -86,13 +122,15 @@ private:
 struct GlooOptions {
   int64_t rank = 0;
   int64_t worldSize = 0;
+  /// LOCAL_RANK (default RANK): this rank's GPU with --device cuda.
+  int64_t localRank = 0;
   std::string masterAddr = "127.0.0.1";
   int masterPort = 29500;
   std::chrono::milliseconds timeout{60000};
 };
 
-/// Reads RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT; the error names the
-/// missing or bad variable.
+/// Reads RANK, WORLD_SIZE, LOCAL_RANK (optional), MASTER_ADDR and
+/// MASTER_PORT; the error names the missing or bad variable.
 std::optional<GlooOptions> glooOptionsFromEnv(std::string &error);
 
 /// Empty when the world of `options` has exactly `ranks` ranks, else the
@@ -103,8 +141,28 @@ std::string checkWorldSize(const GlooOptions &options, int64_t ranks);
 /// (rank 0 hosts it) and a ProcessGroupGloo on the interface
 /// torch.distributed would pick (GLOO_SOCKET_IFNAME, loopback for a local
 /// master, else the host name's address).
+/// Tensors on a CUDA `device` travel through host memory (Gloo's send and
+/// receive take CPU tensors), copied on the comm stream.
 /// Throws CommError when the rendezvous fails or times out.
-std::unique_ptr<Transport> connectGloo(const GlooOptions &options);
+std::unique_ptr<Transport> connectGloo(const GlooOptions &options,
+                                       torch::Device device = torch::kCPU);
+
+/// The NCCL transport (NcclTransport.cpp, CUDA builds only): one
+/// communicator over all ranks, bootstrapped through the same TCPStore
+/// rendezvous as Gloo, on cuda:`device`. Messages are ncclSend/ncclRecv on
+/// the calling worker's current stream (the rank's comm stream), issued per
+/// post group; a watchdog thread turns an asynchronous NCCL error, a group
+/// that does not complete within the timeout, or another rank's abort into
+/// ncclCommAbort and a CommError (checkAsync). Throws CommError when the
+/// rendezvous fails.
+std::unique_ptr<Transport> connectNccl(const GlooOptions &options,
+                                       torch::Device device);
+
+/// Empty when `program` is deadlock-free under NCCL's semantics (in-order
+/// matching per pair, stream-blocking post groups: verifyProgram with
+/// MessageMatching::InOrder), else the verifier's finding, naming the pair
+/// and the messages, and how to compile a program that passes.
+std::string inOrderError(const Program &program);
 
 } // namespace dualpipe::runtime
 
