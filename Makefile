@@ -8,7 +8,7 @@ CMAKE_FLAGS ?= -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
                -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit \
                -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps configure build test test-sanitize fuzz demo bench gpu-bundle clean
+.PHONY: all deps configure build test test-sanitize demo bench gpu-bundle clean
 
 all: build
 
