@@ -8,7 +8,7 @@ CMAKE_FLAGS ?= -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
                -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit \
                -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps configure build test demo bench gpu-bundle clean
+.PHONY: all deps configure build test test-sanitize demo bench gpu-bundle clean
 
 all: build
 
@@ -25,6 +25,21 @@ build: configure
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# The whole ctest suite with AddressSanitizer and UBSan, in its own build
+# folder. Only this project's code is instrumented; LibTorch and MLIR are
+# prebuilt libraries.
+SANITIZE_DIR ?= build-sanitize
+SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1 \
+                UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+$(SANITIZE_DIR)/build.ninja: | deps
+	cmake -G Ninja -S . -B $(SANITIZE_DIR) $(CMAKE_FLAGS) -DDUALPIPE_SANITIZE=ON \
+	  -DCMAKE_DISABLE_FIND_PACKAGE_benchmark=ON
+
+test-sanitize: deps $(SANITIZE_DIR)/build.ninja
+	cmake --build $(SANITIZE_DIR) -j $(JOBS)
+	$(SANITIZE_ENV) ctest --test-dir $(SANITIZE_DIR) --output-on-failure -j $(JOBS)
 
 demo: build
 	@scripts/demo.sh $(BUILD_DIR)

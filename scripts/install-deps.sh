@@ -11,6 +11,7 @@ packages=(
   nlohmann-json3-dev pybind11-dev python3-dev python3-pytest
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium
+  strace
 )
 
 missing=()

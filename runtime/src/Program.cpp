@@ -3,8 +3,12 @@
 #include "dualpipe/Runtime/Program.h"
 #include "dualpipe/Schedule/Verify.h"
 
-#include <fstream>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace dualpipe::runtime {
 namespace {
@@ -69,6 +73,43 @@ std::string checkLayers(const ProgramFile &file, const TrainConfig &config,
   return "";
 }
 
+/// The whole file, read with POSIX calls: a stream on a directory opens and
+/// then throws std::ios_base::failure from inside the JSON parser.
+std::optional<std::string> readProgramText(const std::string &path,
+                                           std::string &error) {
+  auto fail = [&](const std::string &what) {
+    error = path + ": " + what + ": " + std::strerror(errno);
+    return std::nullopt;
+  };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return fail("cannot open the program file");
+  struct stat info;
+  if (::fstat(fd, &info) == 0 && S_ISDIR(info.st_mode)) {
+    ::close(fd);
+    error = path + ": is a directory, not a program file";
+    return std::nullopt;
+  }
+  std::string text;
+  char buffer[1 << 16];
+  while (true) {
+    ssize_t got = ::read(fd, buffer, sizeof(buffer));
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0) {
+      int saved = errno;
+      ::close(fd);
+      errno = saved;
+      return fail("cannot read the program file");
+    }
+    if (got == 0)
+      break;
+    text.append(buffer, static_cast<size_t>(got));
+  }
+  ::close(fd);
+  return text;
+}
+
 std::string findingText(const Finding &finding) {
   if (finding.where.rank < 0)
     return finding.message;
@@ -111,14 +152,12 @@ std::optional<LoadedProgram> loadProgramJson(const nlohmann::json &json,
 
 std::optional<LoadedProgram> loadProgramFile(const std::string &path,
                                              std::string &error) {
-  std::ifstream in(path);
-  if (!in) {
-    error = path + ": cannot open the program file";
+  std::optional<std::string> text = readProgramText(path, error);
+  if (!text)
     return std::nullopt;
-  }
   nlohmann::json json;
   try {
-    json = nlohmann::json::parse(in);
+    json = nlohmann::json::parse(*text);
   } catch (const nlohmann::json::exception &e) {
     error = path + ": not valid JSON: " + e.what();
     return std::nullopt;

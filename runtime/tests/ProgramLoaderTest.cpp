@@ -134,12 +134,18 @@ TEST(ProgramLoader, RejectsUnknownKernelAndAttributes) {
 TEST(ProgramLoader, ReportsFileProblemsWithTheFileName) {
   std::string error;
   EXPECT_FALSE(loadProgramFile("/nonexistent/p.json", error));
-  EXPECT_EQ(error, "/nonexistent/p.json: cannot open the program file");
+  EXPECT_EQ(error, "/nonexistent/p.json: cannot open the program file: No "
+                   "such file or directory");
   std::string path = ::testing::TempDir() + "/broken.json";
   std::ofstream(path) << "{\"format\": ";
   EXPECT_FALSE(loadProgramFile(path, error));
   EXPECT_EQ(error.rfind(path + ": not valid JSON: ", 0), 0u) << error;
   std::remove(path.c_str());
+  // A directory opens like a file and then fails every read (issue 11: an
+  // uncaught std::ios_base::failure).
+  EXPECT_FALSE(loadProgramFile(::testing::TempDir(), error));
+  EXPECT_EQ(error,
+            ::testing::TempDir() + ": is a directory, not a program file");
 }
 
 /// Random structural damage must give an error or a valid program, never a

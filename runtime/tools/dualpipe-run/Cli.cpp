@@ -1,0 +1,154 @@
+//===- Cli.cpp - dualpipe-run's command line, without LibTorch ------------===//
+
+#include "Cli.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace dualpipe::runtime {
+namespace {
+
+const char *kUsage = R"(usage: dualpipe-run PROGRAM.json... [options]
+
+Runs the per-rank programs of a compiled pipeline schedule with LibTorch.
+Several programs (threads backend only) run one after the other in this
+process, which pays LibTorch's start-up once for a whole sweep; the exit
+status is then the highest of their statuses.
+
+options:
+  --steps N            training steps (default 1)
+  --backend B          threads (default): every rank a thread of this process
+                       gloo: one process per rank over Gloo, rendezvous from
+                       torchrun's RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT
+                       nccl: as gloo, over NCCL on cuda:LOCAL_RANK (needs
+                       --device cuda and an in-order program; docs/gpu.md)
+  --device D           cpu (default), or cuda (see docs/gpu.md)
+  --spawn              start the ranks as local processes (implies
+                       --backend gloo unless nccl is given)
+  --check              compare the first step with a sequential run of the same
+                       model: every micro-batch loss bitwise, gradients within
+                       1 - 2xy/(x^2+y^2) < 1e-13; mirrors identical every step
+  --trace FILE         write the measured timeline as Chrome trace JSON
+  --timeout S          bound on every blocking wait, in seconds, 0.001 to 1e6,
+                       rounded up to whole milliseconds (default 60)
+  --inject-fault R:I[:KIND]
+                       test hook: instruction I of rank R fails in step 1;
+                       KIND is throw (default), shape, drop or exit
+  --help               this text
+
+exit status: 0 success, 1 run failure, 2 usage or program error, 3 --check
+mismatch
+)";
+
+std::string valueOf(int &i, int argc, char **argv) {
+  if (i + 1 >= argc)
+    usageError(std::string(argv[i]) + " needs a value");
+  return argv[++i];
+}
+
+double parseNumber(const std::string &flag, const std::string &text) {
+  try {
+    size_t used = 0;
+    double value = std::stod(text, &used);
+    if (used == text.size() && std::isfinite(value))
+      return value;
+  } catch (const std::exception &) {
+  }
+  usageError(flag + " expects a number, got '" + text + "'");
+}
+
+std::string formatSeconds(double seconds) {
+  std::ostringstream os;
+  os << seconds;
+  return os.str();
+}
+
+void checkCombinations(CliOptions &cli) {
+  if (cli.programs.empty())
+    usageError("no program file given");
+  if (cli.spawn) {
+    if (cli.backendGiven && cli.backend == "threads")
+      usageError("--spawn starts gloo or nccl ranks; it cannot be used with "
+                 "--backend " +
+                 cli.backend);
+    if (!cli.backendGiven)
+      cli.backend = "gloo";
+  }
+  if (cli.programs.size() > 1) {
+    if (cli.backend != "threads")
+      usageError("several program files run on the threads backend only");
+    if (!cli.tracePath.empty() || cli.fault)
+      usageError("--trace and --inject-fault take a single program file");
+  }
+  // Fail before training, not after it, when the trace cannot be written.
+  if (!cli.tracePath.empty() && !std::ofstream(cli.tracePath, std::ios::app))
+    usageError("cannot write the trace to " + cli.tracePath);
+}
+
+} // namespace
+
+void usageError(const std::string &message) {
+  std::cerr << "dualpipe-run: error: " << message << "\n"
+            << "run 'dualpipe-run --help' for usage\n";
+  std::exit(kExitUsage);
+}
+
+int64_t CliOptions::timeoutMilliseconds() const {
+  return static_cast<int64_t>(std::ceil(timeoutSeconds * 1000));
+}
+
+CliOptions parseArgs(int argc, char **argv) {
+  CliOptions cli;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      std::exit(0);
+    } else if (arg == "--steps") {
+      double steps = parseNumber(arg, valueOf(i, argc, argv));
+      if (steps < 1 || steps != std::floor(steps) || steps > 1e9)
+        usageError("--steps expects a positive integer");
+      cli.steps = static_cast<int64_t>(steps);
+    } else if (arg == "--backend") {
+      cli.backend = valueOf(i, argc, argv);
+      cli.backendGiven = true;
+      if (cli.backend != "threads" && cli.backend != "gloo" &&
+          cli.backend != "nccl")
+        usageError("--backend must be threads, gloo or nccl, got '" +
+                   cli.backend + "'");
+    } else if (arg == "--device") {
+      cli.device = valueOf(i, argc, argv);
+    } else if (arg == "--spawn") {
+      cli.spawn = true;
+    } else if (arg == "--check") {
+      cli.check = true;
+    } else if (arg == "--trace") {
+      cli.tracePath = valueOf(i, argc, argv);
+    } else if (arg == "--timeout") {
+      std::string text = valueOf(i, argc, argv);
+      cli.timeoutSeconds = parseNumber(arg, text);
+      if (!(cli.timeoutSeconds >= kMinTimeoutSeconds &&
+            cli.timeoutSeconds <= kMaxTimeoutSeconds))
+        usageError(
+            "--timeout must be between " + formatSeconds(kMinTimeoutSeconds) +
+            " and " + formatSeconds(kMaxTimeoutSeconds) +
+            " seconds (waits are timed in whole milliseconds), got " + text);
+    } else if (arg == "--inject-fault") {
+      std::string error;
+      cli.fault = parseFaultSpec(valueOf(i, argc, argv), error);
+      if (!cli.fault)
+        usageError(error);
+    } else if (!arg.empty() && arg[0] == '-') {
+      usageError("unknown option '" + arg + "'");
+    } else {
+      cli.programs.push_back(arg);
+    }
+  }
+  checkCombinations(cli);
+  return cli;
+}
+
+} // namespace dualpipe::runtime

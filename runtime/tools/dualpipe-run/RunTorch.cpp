@@ -1,0 +1,191 @@
+//===- RunTorch.cpp - dualpipe-run's LibTorch half ------------------------===//
+//
+// Loads a program file (docs/program-format.md), runs training steps with
+// real compute (LibTorch) and real communication, and reports the loss per
+// step and a summary. docs/runtime.md describes every option. The front
+// (dualpipe-run.cpp) has already checked the command line.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Cli.h"
+#include "dualpipe/Runtime/Device.h"
+#include "dualpipe/Runtime/Runner.h"
+#include "dualpipe/Runtime/Spawn.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+using namespace dualpipe;
+using namespace dualpipe::runtime;
+
+namespace {
+
+/// The run's options, from the command line; the device is checked here,
+/// where LibTorch can say whether CUDA is there.
+RunOptions runOptions(const CliOptions &cli) {
+  std::string error;
+  auto device = parseDeviceKind(cli.device, error);
+  if (!device)
+    usageError(error);
+  if (std::string bad = checkDevice(*device); !bad.empty())
+    usageError(bad);
+  RunOptions run;
+  run.device = *device;
+  run.steps = cli.steps;
+  run.check = cli.check;
+  run.trace = !cli.tracePath.empty();
+  run.fault = cli.fault;
+  run.timeout = std::chrono::milliseconds(cli.timeoutMilliseconds());
+  run.progress = [](const std::string &line) {
+    std::cout << line << std::endl;
+  };
+  return run;
+}
+
+/// The spawned ranks run this same command line, minus --spawn, as ranks of
+/// `backend`.
+std::vector<std::string> rankCommand(int argc, char **argv,
+                                     const std::string &backend) {
+  std::vector<std::string> command{"/proc/self/exe"};
+  char path[4096];
+  ssize_t length = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (length > 0)
+    command[0].assign(path, static_cast<size_t>(length));
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) != "--spawn")
+      command.push_back(argv[i]);
+  command.push_back("--backend");
+  command.push_back(backend);
+  return command;
+}
+
+void writeTrace(const std::string &path, const std::string &trace) {
+  std::ofstream out(path);
+  out << trace << "\n";
+  if (!out)
+    throw std::runtime_error("cannot write the trace to " + path);
+}
+
+void printErrors(const std::string &text) {
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos)
+      end = text.size();
+    std::cerr << "dualpipe-run: error: " << text.substr(start, end - start)
+              << "\n";
+    start = end + 1;
+  }
+}
+
+/// Prints rank 0's report; returns the exit status.
+int report(const CliOptions &cli, const RunOptions &run,
+           const LoadedProgram &program, const RunResult &result,
+           bool rankZero) {
+  if (!result.error.empty()) {
+    printErrors(result.error);
+    return kExitFailure;
+  }
+  if (!rankZero)
+    return 0;
+  if (result.checked) {
+    for (const std::string &failure : result.checkFailures)
+      std::cout << "check: " << failure << "\n";
+    std::cout << checkLine(result, program.placement()) << "\n";
+  }
+  if (!cli.tracePath.empty()) {
+    try {
+      writeTrace(cli.tracePath, result.trace);
+    } catch (const std::exception &e) {
+      printErrors(e.what());
+      return kExitFailure;
+    }
+  }
+  std::cout << "summary: " << summaryLine(result, run.steps) << std::endl;
+  return result.checkFailures.empty() ? 0 : kExitCheck;
+}
+
+std::string header(const LoadedProgram &program, const std::string &backend) {
+  const Placement &p = program.placement();
+  std::string kind = program.program().kind
+                         ? std::string(toString(*program.program().kind))
+                         : std::string("imported");
+  return "dualpipe-run: " + kind + ", " + std::to_string(p.ranks) + " ranks, " +
+         std::to_string(p.stages) + " stages, " +
+         std::to_string(p.microbatches) + " micro-batches, " + backend +
+         " backend";
+}
+
+/// Runs every program on the threads backend, in order; returns the highest
+/// exit status. A program that does not load fails alone.
+int runThreadsSweep(const CliOptions &cli, const RunOptions &run) {
+  int status = 0;
+  for (const std::string &path : cli.programs) {
+    std::string error;
+    auto program = loadProgramFile(path, error);
+    if (!program) {
+      printErrors(error);
+      status = std::max(status, kExitUsage);
+      continue;
+    }
+    std::cout << header(*program, "threads") << std::endl;
+    status = std::max(
+        status, report(cli, run, *program, runThreads(*program, run), true));
+  }
+  return status;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  CliOptions cli = parseArgs(argc, argv);
+  RunOptions run = runOptions(cli);
+  if (cli.programs.size() > 1)
+    return runThreadsSweep(cli, run);
+  std::string error;
+  auto program = loadProgramFile(cli.programs.front(), error);
+  if (!program) {
+    printErrors(error);
+    return kExitUsage;
+  }
+  if (run.fault)
+    if (std::string bad = checkFaultSpec(*run.fault, program->program());
+        !bad.empty())
+      usageError(bad);
+  if (cli.spawn) {
+    // Ranks bound every wait by the timeout; a rank still running that long
+    // after another failed is stuck and gets killed.
+    auto grace = run.timeout + std::chrono::seconds(5);
+    return spawnRanks(rankCommand(argc, argv, cli.backend), program->placement().ranks,
+                      grace, std::cerr);
+  }
+  if (cli.backend == "threads") {
+    std::cout << header(*program, "threads") << std::endl;
+    return report(cli, run, *program, runThreads(*program, run), true);
+  }
+  auto gloo = glooOptionsFromEnv(error);
+  if (!gloo) {
+    printErrors(error);
+    return kExitUsage;
+  }
+  if (std::string bad = checkWorldSize(*gloo, program->placement().ranks);
+      !bad.empty()) {
+    printErrors(bad);
+    return kExitUsage;
+  }
+  gloo->timeout = run.timeout;
+  if (gloo->rank == 0)
+    std::cout << header(*program, cli.backend) << std::endl;
+  RunResult result = cli.backend == "nccl"
+                         ? runNcclRank(*program, run, *gloo)
+                         : runGlooRank(*program, run, *gloo);
+  int status = report(cli, run, *program, result, gloo->rank == 0);
+  // Skip destructors: a failed rank may still hold Gloo operations that its
+  // dead peers will never complete.
+  std::fflush(nullptr);
+  std::_Exit(status);
+}
