@@ -1,7 +1,7 @@
 //===- Program.cpp - Loading a program file for execution -----------------===//
 
 #include "dualpipe/Runtime/Program.h"
-#include "dualpipe/Schedule/Verify.h"
+#include "dualpipe/Schedule/JsonText.h"
 
 #include <fstream>
 #include <sstream>
@@ -69,12 +69,6 @@ std::string checkLayers(const ProgramFile &file, const TrainConfig &config,
   return "";
 }
 
-std::string findingText(const Finding &finding) {
-  if (finding.where.rank < 0)
-    return finding.message;
-  return instructionPath(finding.where) + ": " + finding.message;
-}
-
 } // namespace
 
 std::optional<LoadedProgram> loadProgramJson(const nlohmann::json &json,
@@ -97,15 +91,6 @@ std::optional<LoadedProgram> loadProgramJson(const nlohmann::json &json,
     error = bad;
     return std::nullopt;
   }
-  // Running a program that deadlocks or skips a micro-batch would only end
-  // in a timeout or a wrong gradient; the verifier says why up front.
-  VerifyOptions options;
-  options.maxFindings = 1;
-  std::vector<Finding> findings = verifyProgram(loaded.program(), options);
-  if (!findings.empty()) {
-    error = findingText(findings.front());
-    return std::nullopt;
-  }
   return loaded;
 }
 
@@ -116,14 +101,14 @@ std::optional<LoadedProgram> loadProgramFile(const std::string &path,
     error = path + ": cannot open the program file";
     return std::nullopt;
   }
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception &e) {
-    error = path + ": not valid JSON: " + e.what();
+  std::stringstream text;
+  text << in.rdbuf();
+  std::optional<nlohmann::json> json = parseJsonText(text.str(), error);
+  if (!json) {
+    error = path + ": " + error;
     return std::nullopt;
   }
-  auto loaded = loadProgramJson(json, directoryOf(path), error);
+  auto loaded = loadProgramJson(*json, directoryOf(path), error);
   if (!loaded)
     error = path + ": " + error;
   return loaded;
