@@ -103,6 +103,21 @@ std::string describeMessage(const Instr &instr) {
          (send ? " to rank " : " from rank ") + std::to_string(instr.peer);
 }
 
+std::string describeInstr(const Instr &instr) {
+  switch (instr.kind) {
+  case InstrKind::Compute:
+    return describe(instr.op);
+  case InstrKind::Send:
+  case InstrKind::Recv:
+    return describeMessage(instr);
+  case InstrKind::Wait:
+    return "wait on token " + std::to_string(instr.token);
+  case InstrKind::Overlap:
+    return "overlap";
+  }
+  return "instruction";
+}
+
 std::string rankPrefix(int64_t rank) {
   return "rank " + std::to_string(rank) + ": ";
 }

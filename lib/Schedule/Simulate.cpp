@@ -8,11 +8,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "dualpipe/Schedule/Simulate.h"
+#include "SimulateSteps.h"
 #include "dualpipe/Schedule/Dependencies.h"
 #include "dualpipe/Schedule/Lower.h"
 #include "dualpipe/Schedule/Verify.h"
 
 #include <algorithm>
+#include <cmath>
 #include <deque>
 #include <unordered_map>
 #include <unordered_set>
@@ -21,204 +23,8 @@ namespace dualpipe {
 
 namespace {
 
-std::string describeInstr(const Instr &instr) {
-  switch (instr.kind) {
-  case InstrKind::Compute:
-    return describe(instr.op);
-  case InstrKind::Send:
-    return "send " + describe(instr.key) + " to rank " +
-           std::to_string(instr.peer);
-  case InstrKind::Recv:
-    return "recv " + describe(instr.key) + " from rank " +
-           std::to_string(instr.peer);
-  case InstrKind::Wait:
-    return "wait on token " + std::to_string(instr.token);
-  case InstrKind::Overlap:
-    return "overlap";
-  }
-  return "instruction";
-}
-
-/// One unit of work of the replay: an overlap is split into the comm that
-/// must precede its pair, the pair itself and the comm that follows it.
-struct FlatStep {
-  enum class Kind { Comm, Compute, Pair };
-  Kind kind = Kind::Compute;
-  const Instr *instr = nullptr;  // Comm, Compute, or the first op of a Pair
-  const Instr *second = nullptr; // Pair: the second op
-  const Instr *anchor = nullptr; // the top-level instruction (for origin)
-  int64_t top = 0;
-  int64_t sub = -1;
-  int64_t slot = -1; // dense per-rank index of the token defined or waited
-
-  InstrRef ref(int64_t rank) const {
-    InstrRef r{rank, {top}};
-    if (sub >= 0)
-      r.path.push_back(sub);
-    return r;
-  }
-};
-
-Finding makeFinding(int64_t rank, const FlatStep &step, std::string message) {
-  Finding f;
-  f.message = "rank " + std::to_string(rank) + ": " + std::move(message);
-  f.where = step.ref(rank);
-  f.origin = step.instr->origin >= 0 ? step.instr->origin : step.anchor->origin;
-  return f;
-}
-
-/// Flattens one rank's program and checks what can be checked statically:
-/// peers in range, tokens defined once and before use, well-formed overlaps.
-class Flattener {
-public:
-  Flattener(int64_t rank, int64_t numRanks, std::vector<Finding> &findings)
-      : rank(rank), numRanks(numRanks), findings(findings) {}
-
-  /// Sends and recvs seen.
-  int64_t numMessages = 0;
-
-  /// Distinct tokens seen; slots are 0..numSlots()-1.
-  int64_t numSlots() const { return static_cast<int64_t>(tokens.size()); }
-
-  std::vector<FlatStep> run(const std::vector<Instr> &program) {
-    std::vector<FlatStep> steps;
-    steps.reserve(program.size() + program.size() / 2);
-    for (size_t i = 0; i < program.size(); ++i) {
-      const Instr &instr = program[i];
-      FlatStep step{FlatStep::Kind::Compute, &instr, nullptr, &instr,
-                    static_cast<int64_t>(i), -1};
-      if (instr.kind == InstrKind::Overlap)
-        flattenOverlap(instr, step, steps);
-      else
-        add(step, steps);
-    }
-    return steps;
-  }
-
-private:
-  void add(FlatStep step, std::vector<FlatStep> &steps) {
-    const Instr &instr = *step.instr;
-    if (instr.kind == InstrKind::Send || instr.kind == InstrKind::Recv)
-      ++numMessages;
-    switch (instr.kind) {
-    case InstrKind::Compute:
-      step.kind = FlatStep::Kind::Compute;
-      break;
-    case InstrKind::Send:
-    case InstrKind::Recv:
-      step.kind = FlatStep::Kind::Comm;
-      checkPeer(step);
-      if (instr.kind == InstrKind::Recv || instr.token >= 0)
-        define(step);
-      break;
-    case InstrKind::Wait: {
-      step.kind = FlatStep::Kind::Comm;
-      auto it = tokens.find(instr.token);
-      if (it == tokens.end())
-        findings.push_back(
-            makeFinding(rank, step,
-                        "wait on token " + std::to_string(instr.token) +
-                            " that no earlier recv or send defines"));
-      else
-        step.slot = it->second.slot;
-      break;
-    }
-    case InstrKind::Overlap:
-      findings.push_back(
-          makeFinding(rank, step, "overlap nested inside an overlap"));
-      return;
-    }
-    steps.push_back(step);
-  }
-
-  void checkPeer(const FlatStep &step) {
-    int64_t peer = step.instr->peer;
-    if (peer < 0 || peer >= numRanks)
-      findings.push_back(makeFinding(rank, step,
-                                     describeInstr(*step.instr) +
-                                         " names a rank outside [0, " +
-                                         std::to_string(numRanks) + ")"));
-    else if (peer == rank)
-      findings.push_back(makeFinding(
-          rank, step, describeInstr(*step.instr) + " is addressed to itself"));
-  }
-
-  void define(FlatStep &step) {
-    int64_t token = step.instr->token;
-    if (token < 0) {
-      findings.push_back(makeFinding(
-          rank, step, describeInstr(*step.instr) + " defines no token"));
-      return;
-    }
-    Token t{numSlots(), step.instr->kind == InstrKind::Recv};
-    if (!tokens.emplace(token, t).second)
-      findings.push_back(makeFinding(
-          rank, step, "token " + std::to_string(token) + " is defined twice"));
-    step.slot = t.slot;
-  }
-
-  /// An overlap runs as one unit: every input of the pair (recvs, waits on
-  /// recvs) is gathered before it starts, every output (sends, waits on
-  /// sends) leaves after it ends, whatever their order between the two ops.
-  void flattenOverlap(const Instr &overlap, FlatStep base,
-                      std::vector<FlatStep> &steps) {
-    std::vector<size_t> computes;
-    for (size_t j = 0; j < overlap.body.size(); ++j)
-      if (overlap.body[j].kind == InstrKind::Compute)
-        computes.push_back(j);
-    if (computes.size() > 2) {
-      findings.push_back(
-          makeFinding(rank, base,
-                      "overlap runs " + std::to_string(computes.size()) +
-                          " compute ops, at most 2 can run concurrently"));
-      return;
-    }
-    auto sub = [&](size_t j) {
-      FlatStep s = base;
-      s.instr = &overlap.body[j];
-      s.sub = static_cast<int64_t>(j);
-      return s;
-    };
-    if (computes.size() < 2) {
-      for (size_t j = 0; j < overlap.body.size(); ++j)
-        add(sub(j), steps);
-      return;
-    }
-    size_t first = computes[0], second = computes[1];
-    for (size_t j = 0; j < first; ++j)
-      add(sub(j), steps);
-    std::vector<size_t> after;
-    for (size_t j = first + 1; j < second; ++j)
-      (isInput(overlap.body[j]) ? add(sub(j), steps) : after.push_back(j));
-    FlatStep pair = sub(first);
-    pair.kind = FlatStep::Kind::Pair;
-    pair.second = &overlap.body[second];
-    steps.push_back(pair);
-    for (size_t j : after)
-      add(sub(j), steps);
-    for (size_t j = second + 1; j < overlap.body.size(); ++j)
-      add(sub(j), steps);
-  }
-
-  bool isInput(const Instr &instr) const {
-    if (instr.kind == InstrKind::Recv)
-      return true;
-    if (instr.kind != InstrKind::Wait)
-      return false;
-    auto it = tokens.find(instr.token);
-    return it != tokens.end() && it->second.isRecv;
-  }
-
-  struct Token {
-    int64_t slot;
-    bool isRecv;
-  };
-
-  int64_t rank;
-  int64_t numRanks;
-  std::vector<Finding> &findings;
-  std::unordered_map<int64_t, Token> tokens;
-};
+using replay::FlatStep;
+using replay::makeFinding;
 
 /// A point-to-point message; created by whichever side reaches it first.
 struct Message {
@@ -320,18 +126,18 @@ private:
     RankState &st = states[r];
     switch (step.kind) {
     case FlatStep::Kind::Compute:
-      runCompute(r, step, cost.computeTime(step.instr->op), std::nullopt);
+      runCompute(r, step, cost.computeTime(step.at.instr->op), std::nullopt);
       return true;
     case FlatStep::Kind::Pair:
-      runCompute(r, step, cost.pairTime(step.instr->op, step.second->op),
+      runCompute(r, step, cost.pairTime(step.at.instr->op, step.second->op),
                  step.second->op);
       timeline[r].compute.back().firstShare =
-          shareOf(step.instr->op, step.second->op);
+          shareOf(step.at.instr->op, step.second->op);
       return true;
     case FlatStep::Kind::Comm:
       break;
     }
-    const Instr &instr = *step.instr;
+    const Instr &instr = *step.at.instr;
     switch (instr.kind) {
     case InstrKind::Recv: {
       int64_t m = arrive(r, step, /*isSend=*/false, ready);
@@ -370,7 +176,7 @@ private:
     ComputeInterval iv;
     iv.start = st.clock;
     iv.end = st.clock + duration;
-    iv.op = step.instr->op;
+    iv.op = step.at.instr->op;
     iv.paired = paired;
     iv.where = step.ref(r);
     iv.origin = step.anchor->origin;
@@ -397,7 +203,7 @@ private:
   /// side if that is already there (first come, first matched, per channel).
   int64_t arrive(int64_t r, const FlatStep &step, bool isSend,
                  std::deque<int64_t> &ready) {
-    const Instr &instr = *step.instr;
+    const Instr &instr = *step.at.instr;
     int64_t src = isSend ? r : instr.peer, dst = isSend ? instr.peer : r;
     Channel &ch = channels[ChannelKey{src, dst, instr.key}];
     int64_t m = ch.head;
@@ -458,8 +264,8 @@ private:
         continue;
       any = true;
       const FlatStep &step = steps[r][st.pc];
-      std::string what = describeInstr(*step.instr);
-      if (step.instr->kind == InstrKind::Wait && st.blockedOn >= 0)
+      std::string what = describeInstr(*step.at.instr);
+      if (step.at.instr->kind == InstrKind::Wait && st.blockedOn >= 0)
         what += " (" + describeSide(messages[st.blockedOn], r) + ")";
       Finding f = makeFinding(static_cast<int64_t>(r), step,
                               what + " never completes (deadlock)");
@@ -487,9 +293,9 @@ private:
     if (ps.pc < steps[peer].size()) {
       const FlatStep &ps_step = steps[peer][ps.pc];
       note.message = "rank " + std::to_string(peer) + " is blocked at " +
-                     describeInstr(*ps_step.instr);
+                     describeInstr(*ps_step.at.instr);
       note.where = ps_step.ref(peer);
-      note.origin = ps_step.instr->origin;
+      note.origin = ps_step.at.instr->origin;
     } else {
       note.message = "rank " + std::to_string(peer) +
                      " finished without the matching " +
@@ -616,6 +422,30 @@ void fillStats(SimResult &result, const Engine &engine, const CostModel &cost) {
     result.bubbleRatio = totalIdle / (static_cast<double>(n) * result.makespan);
 }
 
+/// Valid costs may still sum past the largest double; a report of "makespan
+/// inf, bubble ratio -nan%" would read as a result, so it is an error.
+std::string nonFiniteStat(const SimResult &result) {
+  auto bad = [](double v) { return !std::isfinite(v); };
+  std::string what;
+  if (bad(result.makespan))
+    what = "the makespan";
+  for (const RankStats &s : result.ranks) {
+    if (!what.empty())
+      break;
+    std::string rank = " of rank " + std::to_string(s.rank);
+    if (bad(s.busy))
+      what = "the busy time" + rank;
+    else if (bad(s.peakActivationBytes))
+      what = "the peak activation bytes" + rank;
+    else if (bad(s.paramBytes))
+      what = "the parameter bytes" + rank;
+  }
+  if (what.empty())
+    return "";
+  return what + " is not finite: the costs sum beyond the largest "
+                "double; give them in larger units";
+}
+
 bool checkCost(const CostModel &cost, std::vector<Finding> &findings) {
   std::string err = cost.validate();
   if (!err.empty())
@@ -636,10 +466,11 @@ std::optional<SimResult> simulate(const Program &program, const CostModel &cost,
   int64_t numMessages = 0;
   steps.reserve(program.ranks.size());
   for (int64_t r = 0; r < numRanks; ++r) {
-    Flattener flattener(r, numRanks, findings);
-    steps.push_back(flattener.run(program.ranks[r]));
-    slots.push_back(flattener.numSlots());
-    numMessages += flattener.numMessages;
+    replay::RankSteps rank =
+        replay::flattenForReplay(r, numRanks, program.ranks[r], findings);
+    steps.push_back(std::move(rank.steps));
+    slots.push_back(rank.slots);
+    numMessages += rank.numMessages;
   }
   if (findings.size() != before)
     return std::nullopt;
@@ -652,6 +483,10 @@ std::optional<SimResult> simulate(const Program &program, const CostModel &cost,
   result.placement = program.placement;
   result.timeline = engine.takeTimeline();
   fillStats(result, engine, cost);
+  if (std::string bad = nonFiniteStat(result); !bad.empty()) {
+    findings.push_back(Finding{"cannot simulate: " + bad, {}, -1, {}});
+    return std::nullopt;
+  }
   return result;
 }
 

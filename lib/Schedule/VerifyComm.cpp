@@ -128,13 +128,15 @@ public:
         ranks(static_cast<int64_t>(program.ranks.size())) {}
 
   std::vector<Finding> run() {
+    // A malformed overlap also breaks the skeleton (an op seems missing);
+    // its shape is the cause, so it is reported first.
+    checkShape();
     checkComputeSkeleton();
     if (!sizesValid())
       return std::move(findings);
     for (const std::vector<Instr> &instrs : program.ranks)
       flat.push_back(flattenRank(instrs));
     partner = pairMessages(flat);
-    checkShape();
     checkMessages();
     checkPairing();
     checkTokens();
@@ -148,7 +150,7 @@ private:
 
   /// Under the semantics of the transport the options name.
   void checkDeadlockFreedom() {
-    if (full())
+    if (full() || !options.deadlockFreedom)
       return;
     if (options.matching == MessageMatching::ByKey) {
       if (std::optional<Finding> deadlock = findDeadlock(flat, partner))

@@ -145,6 +145,14 @@ private:
     checkOp(entries.back());
   }
 
+  /// A dual placement holds every stage on two ranks; which one runs the op
+  /// depends on its micro-batch's direction, so the message names it.
+  std::string directionNote(const ComputeOp &op) const {
+    if (placement.kind != PlacementKind::Dual)
+      return "";
+    return " (direction " + std::to_string(placement.direction(op.mb)) + ")";
+  }
+
   void checkOp(const Entry &entry) {
     if (!entry.valid) {
       report(describe(entry.op) + " is out of range (" +
@@ -158,7 +166,7 @@ private:
     int64_t expected = placement.rankOf(entry.op.stage, entry.op.mb);
     if (expected != entry.rank)
       report(describe(entry.op) + " belongs on rank " +
-                 std::to_string(expected),
+                 std::to_string(expected) + directionNote(entry.op),
              entry);
   }
 

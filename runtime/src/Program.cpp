@@ -1,7 +1,7 @@
 //===- Program.cpp - Loading a program file for execution -----------------===//
 
 #include "dualpipe/Runtime/Program.h"
-#include "dualpipe/Schedule/Verify.h"
+#include "dualpipe/Schedule/JsonText.h"
 
 #include <cerrno>
 #include <cstring>
@@ -110,12 +110,6 @@ std::optional<std::string> readProgramText(const std::string &path,
   return text;
 }
 
-std::string findingText(const Finding &finding) {
-  if (finding.where.rank < 0)
-    return finding.message;
-  return instructionPath(finding.where) + ": " + finding.message;
-}
-
 } // namespace
 
 std::optional<LoadedProgram> loadProgramJson(const nlohmann::json &json,
@@ -138,15 +132,6 @@ std::optional<LoadedProgram> loadProgramJson(const nlohmann::json &json,
     error = bad;
     return std::nullopt;
   }
-  // Running a program that deadlocks or skips a micro-batch would only end
-  // in a timeout or a wrong gradient; the verifier says why up front.
-  VerifyOptions options;
-  options.maxFindings = 1;
-  std::vector<Finding> findings = verifyProgram(loaded.program(), options);
-  if (!findings.empty()) {
-    error = findingText(findings.front());
-    return std::nullopt;
-  }
   return loaded;
 }
 
@@ -155,14 +140,12 @@ std::optional<LoadedProgram> loadProgramFile(const std::string &path,
   std::optional<std::string> text = readProgramText(path, error);
   if (!text)
     return std::nullopt;
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(*text);
-  } catch (const nlohmann::json::exception &e) {
-    error = path + ": not valid JSON: " + e.what();
+  std::optional<nlohmann::json> json = parseJsonText(*text, error);
+  if (!json) {
+    error = path + ": " + error;
     return std::nullopt;
   }
-  auto loaded = loadProgramJson(json, directoryOf(path), error);
+  auto loaded = loadProgramJson(*json, directoryOf(path), error);
   if (!loaded)
     error = path + ": " + error;
   return loaded;

@@ -3,6 +3,8 @@
 #include "dualpipe/Runtime/Trace.h"
 #include "dualpipe/Schedule/Render.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <limits>
 

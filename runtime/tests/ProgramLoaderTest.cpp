@@ -88,7 +88,8 @@ TEST(ProgramLoader, RejectsStageNotPlacedOnItsRank) {
   program["programs"][1]["instructions"][index]["stage"] = 0;
   EXPECT_EQ(loadError(program), "programs[1].instructions[" +
                                     std::to_string(index) +
-                                    "]: stage 0 is not placed on rank 1");
+                                    "]: rank 1: F(stage 0, mb 0) belongs on "
+                                    "rank 0");
 }
 
 TEST(ProgramLoader, RejectsUnmatchedSend) {
@@ -107,10 +108,9 @@ TEST(ProgramLoader, RejectsBadTokenUse) {
   json program = validProgram();
   size_t index = findOp(program, 1, "wait");
   program["programs"][1]["instructions"][index]["token"] = 999;
-  EXPECT_EQ(loadError(program),
-            "programs[1].instructions[" + std::to_string(index) +
-                "]: waits on token 999, which no earlier send or recv "
-                "defines");
+  EXPECT_EQ(loadError(program), "programs[1].instructions[" +
+                                    std::to_string(index) +
+                                    "]: rank 1: wait on unknown token 999");
 }
 
 TEST(ProgramLoader, RejectsUnknownKernelAndAttributes) {

@@ -2,6 +2,7 @@
 
 #include "dualpipe/Schedule/ProgramJson.h"
 #include "dualpipe/Schedule/Generate.h"
+#include "dualpipe/Schedule/JsonText.h"
 #include "dualpipe/Schedule/Lower.h"
 #include "dualpipe/Schedule/Verify.h"
 
@@ -243,8 +244,8 @@ TEST(ProgramJson, RejectsAComputeOnTheWrongDirection) {
   });
   list[i]["mb"] = 3; // a direction-1 micro-batch: stage 0 runs on rank 1
   EXPECT_EQ(readError(file), "programs[0].instructions[" + std::to_string(i) +
-                                 "]: F(stage 0, mb 3) belongs to rank 1 "
-                                 "(direction 1)");
+                                 "]: rank 0: F(stage 0, mb 3) belongs on rank "
+                                 "1 (direction 1)");
 }
 
 TEST(ProgramJson, RejectsMalformedOverlaps) {
@@ -253,22 +254,23 @@ TEST(ProgramJson, RejectsMalformedOverlaps) {
   json &list = instructions(file, 0);
   size_t i = find(list, [](const json &x) { return x["op"] == "overlap"; });
   json &body = list[i]["body"];
-  for (json &inner : body)
-    if (inner["op"] != "forward" && inner.contains("stage") &&
-        inner["op"] != "send" && inner["op"] != "recv")
-      inner["op"] = "forward";
-  EXPECT_EQ(readError(file).rfind("programs[0].instructions[" +
-                                      std::to_string(i) +
-                                      "]: an overlap needs exactly one "
-                                      "forward and one backward-family op",
-                                  0),
-            0u);
+  size_t backward = find(body, [](const json &x) {
+    return x["op"] == "backward" || x["op"] == "backward_input";
+  });
+  body[backward]["op"] = "forward";
+  EXPECT_EQ(readError(file),
+            "programs[0].instructions[" + std::to_string(i) + "].body[" +
+                std::to_string(backward) +
+                "]: rank 0: overlap must pair its forward with a backward "
+                "(B, I or W), got " +
+                "F(stage " + body[backward]["stage"].dump() + ", mb " +
+                body[backward]["mb"].dump() + ")");
   file = w.file;
-  instructions(file, 0)[i]["body"].push_back(
-      json{{"op", "overlap"}, {"body", json::array()}});
-  std::string error = readError(file);
-  EXPECT_NE(error.find("overlap regions do not nest"), std::string::npos)
-      << error;
+  json &nested = instructions(file, 0)[i]["body"];
+  nested.push_back(json{{"op", "overlap"}, {"body", json::array()}});
+  EXPECT_EQ(readError(file), "programs[0].instructions[" + std::to_string(i) +
+                                 "].body[" + std::to_string(nested.size() - 1) +
+                                 "]: rank 0: overlap nested inside an overlap");
 }
 
 TEST(ProgramJson, RejectsTokenMisuse) {
@@ -279,22 +281,28 @@ TEST(ProgramJson, RejectsTokenMisuse) {
   size_t wait = find(list, [&](const json &x) {
     return x["op"] == "wait" && x["token"] == list[recv]["token"];
   });
+  std::string token = list[recv]["token"].dump();
   json dropped = file;
   instructions(dropped, 1).erase(wait);
   std::string error = readError(dropped);
-  EXPECT_NE(error.find("of this recv is never waited"), std::string::npos)
+  EXPECT_NE(error.find("(token " + token + ") is never waited"),
+            std::string::npos)
       << error;
   json twice = file;
   instructions(twice, 1).insert(instructions(twice, 1).begin() + wait + 1,
                                 list[wait]);
-  EXPECT_NE(readError(twice).find("is waited twice"), std::string::npos);
+  EXPECT_EQ(readError(twice),
+            "programs[1].instructions[" + std::to_string(wait + 1) +
+                "]: rank 1: token " + token + " is waited twice");
   json redefined = file;
   size_t other = find(list, [&](const json &x) {
     return x["op"] == "recv" && x["token"] != list[recv]["token"];
   });
   instructions(redefined, 1)[other]["token"] = list[recv]["token"];
-  EXPECT_NE(readError(redefined).find("is already defined at programs[1]"),
-            std::string::npos);
+  EXPECT_EQ(readError(redefined), "programs[1].instructions[" +
+                                      std::to_string(std::max(recv, other)) +
+                                      "]: rank 1: token " + token +
+                                      " is defined twice");
 }
 
 TEST(ProgramJson, RejectsDataUsedBeforeItArrives) {
@@ -310,8 +318,108 @@ TEST(ProgramJson, RejectsDataUsedBeforeItArrives) {
   list.insert(list.begin() + compute, moved); // now right after the forward
   EXPECT_EQ(readError(file),
             "programs[1].instructions[" + std::to_string(compute - 1) +
-                "]: F(stage 1, mb 0) needs the activation stage 0 mb 0, which "
-                "no earlier wait or compute on this rank provides");
+                "]: rank 1: F(stage 1, mb 0) uses activation(stage 0, mb 0) "
+                "before waiting for it");
+}
+
+/// The loader's error for `program` written out, which must be the
+/// verifier's first finding printed with its JSON path: the level-3 rules
+/// are stated once, in verifyProgram, and the loader only runs them.
+std::string loaderAndVerifierAgree(const Written &w, const Program &program) {
+  std::vector<Finding> findings = verifyProgram(program, loadVerifyOptions());
+  EXPECT_EQ(findings.size(), 1u);
+  std::string error =
+      readError(programToJson(program, w.model, w.stages, w.message));
+  if (!findings.empty())
+    EXPECT_EQ(error, findingText(findings.front()));
+  return error;
+}
+
+TEST(ProgramJson, LoaderReportsTheVerifiersFinding) {
+  Written w = write(ScheduleKind::OneFOneB, 2, 4);
+  auto indexOf = [&](const Program &p, int64_t rank, InstrKind kind) {
+    const std::vector<Instr> &list = p.ranks[rank];
+    for (size_t i = 0; i < list.size(); ++i)
+      if (list[i].kind == kind)
+        return i;
+    ADD_FAILURE() << "no such instruction";
+    return size_t(0);
+  };
+  Program duplicated = w.program;
+  std::vector<Instr> &rank0 = duplicated.ranks[0];
+  size_t send = indexOf(duplicated, 0, InstrKind::Send);
+  rank0.insert(rank0.begin() + send + 1, rank0[send]);
+  EXPECT_EQ(loaderAndVerifierAgree(w, duplicated),
+            "programs[0].instructions[" + std::to_string(send + 1) +
+                "]: rank 0: send activation(stage 0, mb 0) to rank 1 has no "
+                "matching recv on rank 1");
+
+  Program missing = w.program;
+  for (size_t i = missing.ranks[0].size(); i-- > 0;)
+    if (missing.ranks[0][i].kind == InstrKind::Compute &&
+        missing.ranks[0][i].op.kind == OpKind::B) {
+      missing.ranks[0].erase(missing.ranks[0].begin() + i);
+      break;
+    }
+  EXPECT_EQ(loaderAndVerifierAgree(w, missing),
+            "programs[0]: rank 0: B(stage 0, mb 3) is missing");
+
+  Program misplaced = w.program;
+  size_t compute = indexOf(misplaced, 1, InstrKind::Compute);
+  misplaced.ranks[1][compute].op.stage = 0;
+  std::string error = loaderAndVerifierAgree(w, misplaced);
+  EXPECT_EQ(error.rfind("programs[1].instructions[" + std::to_string(compute) +
+                            "]: rank 1: F(stage 0, mb 0) belongs on rank 0",
+                        0),
+            0u)
+      << error;
+}
+
+TEST(ProgramJson, DeadlockProofCanBeSkippedAtLoad) {
+  // 1f1b on 2 ranks, 2 micro-batches, eager: each rank posts one recv late,
+  // after a blocking send whose partner is that very recv on the other rank.
+  // Every per-instruction rule still holds; only the replay finds the cycle.
+  Written w = write(ScheduleKind::OneFOneB, 2, 2);
+  Program program = w.program;
+  auto postLate = [](std::vector<Instr> &list, size_t recv, size_t send) {
+    ASSERT_EQ(list[recv].kind, InstrKind::Recv);
+    ASSERT_EQ(list[send].kind, InstrKind::Send);
+    Instr moved = list[recv];
+    list.erase(list.begin() + recv);
+    list.insert(list.begin() + send, moved); // right after the send
+  };
+  postLate(program.ranks[0], 0, 5); // grad(stage 1, mb 0) after act mb 1
+  postLate(program.ranks[1], 1, 5); // act(stage 0, mb 1) after grad mb 0
+  json file = programToJson(program, w.model, w.stages, w.message);
+  std::vector<Finding> findings = verifyProgram(program, loadVerifyOptions());
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].message.rfind("deadlock: ", 0), 0u)
+      << findings[0].message;
+  EXPECT_EQ(readError(file), findingText(findings[0]));
+  VerifyOptions noProof = loadVerifyOptions();
+  noProof.deadlockFreedom = false;
+  EXPECT_TRUE(verifyProgram(program, noProof).empty());
+  std::string error;
+  EXPECT_TRUE(programFromJson(file, error, noProof)) << error;
+}
+
+TEST(ProgramJson, RefusesDeepNestingBeforeParsing) {
+  // Issue 11: a file nested 100,000 arrays deep crashed the reader.
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  std::string error;
+  EXPECT_FALSE(parseJsonText(deep, error));
+  EXPECT_EQ(error, "JSON nested deeper than 64 levels at byte 64");
+  // Brackets in strings do not count, escaped quotes do not end them.
+  std::string quoted = "{\"a\": \"" + std::string(100, '[') + "\\\"[[\"}";
+  std::optional<json> parsed = parseJsonText(quoted, error);
+  ASSERT_TRUE(parsed) << error;
+  EXPECT_EQ((*parsed)["a"].get<std::string>().size(), 103u);
+  std::string limit = std::string(64, '[') + std::string(64, ']');
+  EXPECT_TRUE(parseJsonText(limit, error)) << error;
+  EXPECT_EQ(checkJsonDepth(limit + std::string(65, '{'), 64),
+            "JSON nested deeper than 64 levels at byte 192");
+  EXPECT_FALSE(parseJsonText("{\"format\": ", error));
+  EXPECT_EQ(error.rfind("not valid JSON: ", 0), 0u) << error;
 }
 
 // Issue 11: negative costs in a program file were accepted.

@@ -1,9 +1,11 @@
 //===- SimulateTest.cpp - Cost model and simulator ------------------------===//
+//
+// The reports of a simulation are tested in ReportTest.cpp.
 
 #include "dualpipe/Schedule/Simulate.h"
+#include "SimulateTestSupport.h"
 #include "dualpipe/Schedule/Cost.h"
 #include "dualpipe/Schedule/Generate.h"
-#include "dualpipe/Schedule/Report.h"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +13,8 @@
 #include <limits>
 
 using namespace dualpipe;
+using dualpipe::test::costs;
+using dualpipe::test::mustSimulate;
 
 namespace {
 
@@ -77,20 +81,6 @@ Program twoStagePipeline() {
                    recv(Grad, 1, 0, 1, 0), wait(0), compute(OpKind::B, 0, 0)},
                   {recv(Act, 0, 0, 0, 0), wait(0), compute(OpKind::F, 1, 0),
                    compute(OpKind::B, 1, 0), send(Grad, 1, 0, 0)}});
-}
-
-CostModel costs(std::string_view spec) {
-  CostModel c;
-  std::string err = applyCostOverrides(c, spec);
-  EXPECT_EQ(err, "") << spec;
-  return c;
-}
-
-SimResult mustSimulate(const Program &p, const CostModel &c = {}) {
-  std::vector<Finding> findings;
-  std::optional<SimResult> r = simulate(p, c, findings);
-  EXPECT_TRUE(r.has_value()) << joinFindings(findings);
-  return r ? *r : SimResult{};
 }
 
 std::vector<Finding> mustFail(const Program &p, const CostModel &c = {}) {
@@ -551,71 +541,29 @@ TEST(SimulateErrors, InvalidCostModel) {
   EXPECT_EQ(g[0].message, f[0].message);
 }
 
-//===----------------------------------------------------------------------===//
-// Report
-//===----------------------------------------------------------------------===//
-
-TEST(Report, JsonFields) {
+// Issue 11: valid costs whose sums overflow gave "makespan inf, bubble
+// ratio -nan%" and exit 0; the simulation now fails, naming the cause.
+TEST(SimulateErrors, TimesThatOverflowAreAnError) {
+  CostModel c;
+  c.uniform.messageBytes = 1e10;
+  c.intraNode.bandwidth = 1e-300; // each transfer takes 1e310: inf
+  ASSERT_EQ(c.validate(), "");
+  std::vector<Finding> f = mustFail(twoStagePipeline(), c);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].message,
+            "cannot simulate: the makespan is not finite: the costs sum "
+            "beyond the largest double; give them in larger units");
+  CostModel bytes;
+  bytes.uniform.paramBytes = 1.5e308;
   Program p = twoStagePipeline();
-  p.kind = ScheduleKind::OneFOneB;
-  nlohmann::json j = reportJson(mustSimulate(p, costs("act=4,param=9")));
-  EXPECT_EQ(j["kind"], "1f1b");
-  EXPECT_EQ(j["placement"], "standard");
-  EXPECT_EQ(j["num_ranks"], 2);
-  EXPECT_EQ(j["stages"], 2);
-  EXPECT_EQ(j["microbatches"], 1);
-  EXPECT_EQ(j["makespan"], 6.0);
-  EXPECT_EQ(j["bubble_ratio"], 0.5);
-  EXPECT_EQ(j["max_bubble"], 3.0);
-  EXPECT_EQ(j["total_busy"], 6.0);
-  EXPECT_EQ(j["peak_activations"], 1);
-  ASSERT_EQ(j["ranks"].size(), 2u);
-  const nlohmann::json &r1 = j["ranks"][1];
-  EXPECT_EQ(r1["rank"], 1);
-  EXPECT_EQ(r1["busy"], 3.0);
-  EXPECT_EQ(r1["idle"], 3.0);
-  EXPECT_EQ(r1["utilization"], 0.5);
-  EXPECT_EQ(r1["peak_activations"], 1);
-  EXPECT_EQ(r1["peak_activation_bytes"], 4.0);
-  EXPECT_EQ(r1["param_bytes"], 9.0);
-  EXPECT_EQ(reportJson(mustSimulate(twoStagePipeline()))["kind"], nullptr);
-}
-
-TEST(Report, TextTable) {
-  Program p = twoStagePipeline();
-  p.kind = ScheduleKind::OneFOneB;
-  std::string text = renderReportText(mustSimulate(p));
-  EXPECT_EQ(text, "1f1b: 2 ranks, 2 stages, 1 micro-batches (standard "
-                  "placement)\n"
-                  "makespan 6, bubble ratio 50.00%, max bubble 3, peak "
-                  "activations 1 (1 bytes)\n"
-                  "rank  busy  idle    util  peak act  peak act bytes  param "
-                  "bytes\n"
-                  "0        3     3  50.00%         1               1        "
-                  "    1\n"
-                  "1        3     3  50.00%         1               1        "
-                  "    1\n");
-  ReportOptions summary;
-  summary.perRank = false;
-  EXPECT_EQ(renderReportText(mustSimulate(p), summary).find("rank  busy"),
-            std::string::npos);
-}
-
-TEST(Report, FormatBytes) {
-  EXPECT_EQ(formatBytes(512), "512");
-  EXPECT_EQ(formatBytes(1023.5), "1023.5");
-  EXPECT_EQ(formatBytes(1536), "1.5 KiB");
-  EXPECT_EQ(formatBytes(18.0 * (1 << 30)), "18 GiB");
-  EXPECT_EQ(formatBytes(3 * 1024.0 * 1024 * 1024 * 1024 * 1024 * 1024),
-            "3072 PiB");
-}
-
-TEST(Report, FormatQuantity) {
-  EXPECT_EQ(formatQuantity(12), "12");
-  EXPECT_EQ(formatQuantity(0.5), "0.5");
-  EXPECT_EQ(formatQuantity(1.0 / 3.0), "0.333333");
-  EXPECT_EQ(formatQuantity(-2), "-2");
-  EXPECT_EQ(formatQuantity(std::numeric_limits<double>::infinity()), "inf");
+  p.placement = {PlacementKind::Interleaved, 1, 2, 1};
+  p.ranks = {{compute(OpKind::F, 0, 0), compute(OpKind::F, 1, 0),
+              compute(OpKind::B, 1, 0), compute(OpKind::B, 0, 0)}};
+  std::vector<Finding> g = mustFail(p, bytes);
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].message, "cannot simulate: the parameter bytes of rank 0 "
+                          "is not finite: the costs sum beyond the largest "
+                          "double; give them in larger units");
 }
 
 } // namespace

@@ -79,6 +79,9 @@ std::string describe(const MsgKey &key);
 /// A Send or Recv: "send activation(stage 0, mb 1) to rank 1",
 /// "recv grad(stage 1, mb 0) from rank 0".
 std::string describeMessage(const Instr &instr);
+/// Any instruction: describe(op) for a compute, describeMessage for a send
+/// or recv, "wait on token 3", "overlap".
+std::string describeInstr(const Instr &instr);
 std::string rankPrefix(int64_t rank);
 
 /// For hash maps keyed by message.

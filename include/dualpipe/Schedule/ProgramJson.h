@@ -11,8 +11,9 @@
 
 #include "dualpipe/Schedule/Model.h"
 #include "dualpipe/Schedule/Schedule.h"
+#include "dualpipe/Schedule/Verify.h"
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <array>
 #include <optional>
@@ -43,19 +44,26 @@ struct ProgramFile {
   TensorSpec message;
 };
 
-/// Reads and validates a program file: format and version, every field's
-/// presence and type, sizes consistent with the placement, the placement
-/// and mirror tables, every instruction's stage placed on its rank, send and
-/// recv keys and peers consistent with the placement, every send matched by
-/// exactly one recv (and vice versa), tokens defined once and waited once
-/// (a recv's token before the compute that consumes the message), and
-/// overlap bodies holding one forward and one backward-family op. On error
-/// returns nullopt and sets `error` to a message that starts with the JSON
-/// path of the culprit, e.g.
-///   "programs[2].instructions[5]: stage 3 is not placed on rank 2".
-/// It does not prove deadlock freedom (that is verifyProgram's job).
+/// How the reader verifies: the first finding only, under the rendezvous
+/// semantics (by key), deadlock freedom proven.
+VerifyOptions loadVerifyOptions();
+
+/// Reads and validates a program file. The reader checks what only the
+/// file has: format and version, every field's presence and type, sizes
+/// within bounds and consistent with the placement, the placement and
+/// mirror tables, the model section against the message, one program per
+/// rank. The program itself is then checked by verifyProgram with
+/// `verify` (by default loadVerifyOptions()), so the level-3 rules are
+/// stated once, in the verifier. On error returns nullopt and sets `error`
+/// to a message that starts with the JSON path of the culprit, e.g.
+///   "schedule.ranks: expected an integer, got \"4\"" or
+///   "programs[1].instructions[5]: rank 1: F(stage 0, mb 0) belongs on
+///    rank 0 ..." (findingText of the verifier's first finding).
 std::optional<ProgramFile> programFromJson(const nlohmann::json &json,
                                            std::string &error);
+std::optional<ProgramFile> programFromJson(const nlohmann::json &json,
+                                           std::string &error,
+                                           const VerifyOptions &verify);
 
 /// The mirror table of a dual placement: for every stage s, the ranks that
 /// hold its direction-0 and direction-1 copies ({s, s, P-1-s}); empty for
@@ -63,8 +71,13 @@ std::optional<ProgramFile> programFromJson(const nlohmann::json &json,
 std::vector<std::array<int64_t, 3>> mirrorTable(const Placement &placement);
 
 /// JSON path of an instruction: "programs[r].instructions[i]" plus
-/// ".body[j]" for an instruction inside an overlap.
+/// ".body[j]" for an instruction inside an overlap; "programs[r]" for a
+/// finding about a whole rank.
 std::string instructionPath(const InstrRef &ref);
+
+/// A finding as the loader prints it: "<instructionPath>: <message>", or the
+/// message alone for a finding about no rank.
+std::string findingText(const Finding &finding);
 
 } // namespace dualpipe
 

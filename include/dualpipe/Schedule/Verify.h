@@ -42,6 +42,9 @@ struct VerifyOptions {
   bool executability = true;
   /// Level 3 only: the transport semantics the program is proven under.
   MessageMatching matching = MessageMatching::ByKey;
+  /// Level 3 only: prove deadlock freedom (findDeadlock, or the in-order
+  /// checks). Off skips the replay and keeps every per-instruction rule.
+  bool deadlockFreedom = true;
 };
 
 /// Level 2 checks: sizes (placement consistent, one program per rank, kind

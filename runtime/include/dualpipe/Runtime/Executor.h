@@ -21,7 +21,7 @@
 #include "dualpipe/Runtime/Program.h"
 #include "dualpipe/Runtime/Stage.h"
 #include "dualpipe/Runtime/Transport.h"
-#include "dualpipe/Schedule/Simulate.h"
+#include "dualpipe/Schedule/Timeline.h"
 
 #include <chrono>
 #include <map>

@@ -55,9 +55,9 @@ struct LoadedProgram {
 std::optional<LoadedProgram> loadProgramFile(const std::string &path,
                                              std::string &error);
 
-/// Validates an already parsed program file (see programFromJson), its
-/// layers against the runtime's kernels and, when the core verifier is
-/// linked in, the program's deadlock freedom and completeness.
+/// Validates an already parsed program file with programFromJson (which
+/// runs the core verifier once), then its layers against the runtime's
+/// kernels.
 std::optional<LoadedProgram> loadProgramJson(const nlohmann::json &json,
                                              const std::string &baseDir,
                                              std::string &error);

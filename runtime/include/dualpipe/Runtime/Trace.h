@@ -8,9 +8,9 @@
 #ifndef DUALPIPE_RUNTIME_TRACE_H
 #define DUALPIPE_RUNTIME_TRACE_H
 
-#include "dualpipe/Schedule/Simulate.h"
+#include "dualpipe/Schedule/Timeline.h"
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <string>
 #include <vector>

@@ -1,0 +1,34 @@
+//===- JsonText.h - Parsing JSON text within the bounds ---------*- C++ -*-===//
+//
+// Every JSON document the project reads from a file (program files, traces)
+// is parsed here, so that the nesting bound of Limits.h is checked before
+// nlohmann builds a tree whose recursive copy, dump or destruction could
+// exhaust the stack.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DUALPIPE_SCHEDULE_JSONTEXT_H
+#define DUALPIPE_SCHEDULE_JSONTEXT_H
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace dualpipe {
+
+/// "" if no array or object in `text` is nested deeper than `maxDepth`
+/// (kMaxJsonDepth by default), else "JSON nested deeper than <maxDepth>
+/// levels at byte <offset>". Brackets inside strings do not count. One pass,
+/// no allocation; it does not validate the rest of the syntax.
+std::string checkJsonDepth(std::string_view text, int maxDepth);
+std::string checkJsonDepth(std::string_view text);
+
+/// checkJsonDepth, then nlohmann's parser: nullopt and `error` set to the
+/// depth message or to "not valid JSON: <parser message>".
+std::optional<nlohmann::json> parseJsonText(std::string_view text,
+                                            std::string &error);
+
+} // namespace dualpipe
+
+#endif // DUALPIPE_SCHEDULE_JSONTEXT_H
