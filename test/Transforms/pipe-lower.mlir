@@ -7,7 +7,7 @@
 // RUN: not dualpipe-opt %s --pipe-lower="kind=interleaved-1f1b ranks=4 virtual-stages=4" 2>&1 | FileCheck %s --check-prefix=FEW
 // A pass pipeline that gives kind and ranks once, to the first pass: the
 // later passes take them from the pipeline op, where partitioning records them.
-// RUN: dualpipe-opt %s --pass-pipeline='builtin.module(pipe-partition-stages{kind=zbv ranks=2}, pipe-generate-schedule, pipe-insert-comm, pipe-fuse-overlap, pipe-schedule-comm, pipe-verify-schedule)' | FileCheck %s --check-prefix=ONCE
+// RUN: dualpipe-opt %s --pass-pipeline='builtin.module(pipe-partition-stages{kind=zbv ranks=2}, pipe-generate-schedule, pipe.schedule(pipe-insert-comm, pipe-fuse-overlap, pipe-schedule-comm, pipe-verify-schedule))' | FileCheck %s --check-prefix=ONCE
 // RUN: dualpipe-opt %s --pipe-partition-stages="kind=interleaved-1f1b ranks=2 virtual-stages=2" | FileCheck %s --check-prefix=RECORDED
 
 pipe.model @mlp config {hidden = 8, microbatch_size = 2} {

@@ -334,6 +334,21 @@ void dualpipe::pipe::writeProgram(ScheduleOp schedule,
   schedule.setLevel(3);
 }
 
+LogicalResult dualpipe::pipe::transformProgram(
+    ScheduleOp schedule,
+    function_ref<std::vector<dualpipe::Finding>(ScheduleOp,
+                                                dualpipe::Program &)>
+        transform) {
+  if (!schedule.isProgram())
+    return success();
+  OriginTable origins;
+  dualpipe::Program program = readProgram(schedule, origins);
+  if (failed(emitFindings(transform(schedule, program), origins, schedule)))
+    return failure();
+  writeProgram(schedule, program, origins);
+  return success();
+}
+
 LogicalResult dualpipe::pipe::emitFindings(ArrayRef<dualpipe::Finding> findings,
                                            const OriginTable &origins,
                                            Operation *fallback) {

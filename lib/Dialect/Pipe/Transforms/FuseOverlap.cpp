@@ -1,5 +1,5 @@
 //===- FuseOverlap.cpp - pipe-fuse-overlap --------------------------------===//
-#include "PassDetail.h"
+#include "dualpipe/Dialect/Pipe/IR/ScheduleModel.h"
 
 #include "dualpipe/Dialect/Pipe/Transforms/Passes.h"
 #include "dualpipe/Schedule/Lower.h"
@@ -21,7 +21,7 @@ struct FuseOverlapPass
       dualpipe::fuseOverlap(program);
       return std::vector<dualpipe::Finding>();
     };
-    if (failed(transformPrograms(getOperation(), fuse)))
+    if (failed(transformProgram(getOperation(), fuse)))
       signalPassFailure();
   }
 };

@@ -1,5 +1,5 @@
 //===- GenerateSchedule.cpp - pipe-generate-schedule ----------------------===//
-#include "PassDetail.h"
+#include "ScheduleShape.h"
 
 #include "dualpipe/Dialect/Pipe/IR/ModelSpec.h"
 #include "dualpipe/Dialect/Pipe/IR/ScheduleModel.h"

@@ -20,22 +20,20 @@ struct InsertCommPass
   using Base::Base;
 
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    for (ScheduleOp schedule : module.getOps<ScheduleOp>()) {
-      // Already lowered schedules keep their communication.
-      if (schedule.isProgram())
-        continue;
-      FailureOr<Type> message = messageTypeFor(schedule);
-      if (failed(message))
-        return signalPassFailure();
-      OriginTable origins;
-      dualpipe::Program program =
-          dualpipe::insertComm(readSchedule(schedule, origins));
-      numMessages += countSends(program);
-      writeProgram(schedule, program, origins);
-      if (*message)
-        schedule.setMessageAttr(TypeAttr::get(*message));
-    }
+    ScheduleOp schedule = getOperation();
+    // Already lowered schedules keep their communication.
+    if (schedule.isProgram())
+      return markAllAnalysesPreserved();
+    FailureOr<Type> message = messageTypeFor(schedule);
+    if (failed(message))
+      return signalPassFailure();
+    OriginTable origins;
+    dualpipe::Program program =
+        dualpipe::insertComm(readSchedule(schedule, origins));
+    numMessages += countSends(program);
+    writeProgram(schedule, program, origins);
+    if (*message)
+      schedule.setMessageAttr(TypeAttr::get(*message));
   }
 
   static int64_t countSends(const std::vector<dualpipe::Instr> &instrs) {

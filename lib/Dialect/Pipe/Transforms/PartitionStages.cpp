@@ -1,5 +1,5 @@
 //===- PartitionStages.cpp - pipe-partition-stages ------------------------===//
-#include "PassDetail.h"
+#include "ScheduleShape.h"
 
 #include "dualpipe/Dialect/Pipe/IR/ModelSpec.h"
 #include "dualpipe/Dialect/Pipe/Transforms/Passes.h"

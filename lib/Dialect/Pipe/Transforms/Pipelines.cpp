@@ -60,18 +60,19 @@ void dualpipe::pipe::buildLowerPipeline(OpPassManager &pm,
       .add("search-evaluations", options.searchEvaluations);
   pm.addPass(generate.apply(createPipeGenerateSchedule()));
 
-  pm.addPass(createPipeInsertComm());
-  pm.addPass(createPipeFuseOverlap());
+  OpPassManager &schedule = pm.nest<ScheduleOp>();
+  schedule.addPass(createPipeInsertComm());
+  schedule.addPass(createPipeFuseOverlap());
   OptionText comm;
   comm.add("policy", options.policy).add("lookahead", options.lookahead);
-  pm.addPass(comm.apply(createPipeScheduleComm()));
+  schedule.addPass(comm.apply(createPipeScheduleComm()));
   // A program is proven under the matching its policy was made for, unless
   // the user names one.
   OptionText verify;
   verify.add("matching", options.matching);
   if (!options.matching.hasValue() && options.policy.getValue() == "in-order")
     verify.set("matching", "in-order");
-  pm.addPass(verify.apply(createPipeVerifySchedule()));
+  schedule.addPass(verify.apply(createPipeVerifySchedule()));
 }
 
 void dualpipe::pipe::registerPipePassesAndPipelines() {

@@ -1,5 +1,5 @@
 //===- ScheduleComm.cpp - pipe-schedule-comm ------------------------------===//
-#include "PassDetail.h"
+#include "dualpipe/Dialect/Pipe/IR/ScheduleModel.h"
 
 #include "dualpipe/Dialect/Pipe/Transforms/Passes.h"
 #include "dualpipe/Schedule/Lower.h"
@@ -31,7 +31,7 @@ struct ScheduleCommPass
     auto place = [&](ScheduleOp, dualpipe::Program &program) {
       return dualpipe::scheduleComm(program, options);
     };
-    if (failed(transformPrograms(getOperation(), place)))
+    if (failed(transformProgram(getOperation(), place)))
       signalPassFailure();
   }
 };

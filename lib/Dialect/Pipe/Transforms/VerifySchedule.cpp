@@ -26,17 +26,14 @@ struct VerifySchedulePass
     }
     dualpipe::VerifyOptions options;
     options.matching = *parsed;
-    bool failed = false;
-    for (ScheduleOp schedule : getOperation().getOps<ScheduleOp>()) {
-      OriginTable origins;
-      std::vector<dualpipe::Finding> findings =
-          schedule.isProgram()
-              ? dualpipe::verifyProgram(readProgram(schedule, origins), options)
-              : dualpipe::verifySchedule(readSchedule(schedule, origins),
-                                         options);
-      failed |= mlir::failed(emitFindings(findings, origins, schedule));
-    }
-    if (failed)
+    ScheduleOp schedule = getOperation();
+    OriginTable origins;
+    std::vector<dualpipe::Finding> findings =
+        schedule.isProgram()
+            ? dualpipe::verifyProgram(readProgram(schedule, origins), options)
+            : dualpipe::verifySchedule(readSchedule(schedule, origins),
+                                       options);
+    if (failed(emitFindings(findings, origins, schedule)))
       return signalPassFailure();
     markAllAnalysesPreserved();
   }

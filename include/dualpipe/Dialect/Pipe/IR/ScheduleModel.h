@@ -13,6 +13,7 @@
 #include "dualpipe/Schedule/Schedule.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include <vector>
 
 namespace dualpipe::pipe {
@@ -47,6 +48,14 @@ ScheduleOp writeSchedule(mlir::OpBuilder &builder, mlir::Location loc,
 /// The schedule becomes a level-3 program.
 void writeProgram(ScheduleOp schedule, const dualpipe::Program &program,
                   const OriginTable &origins);
+
+/// Applies `transform` to the program of `schedule`, if it is level 3, and
+/// writes the result back; or reports the findings `transform` returns.
+mlir::LogicalResult transformProgram(
+    ScheduleOp schedule,
+    llvm::function_ref<std::vector<dualpipe::Finding>(ScheduleOp,
+                                                      dualpipe::Program &)>
+        transform);
 
 /// Reports findings as errors at their ops (notes at related ops). Returns
 /// failure if there was any finding.

@@ -3,6 +3,7 @@
 #define DUALPIPE_DIALECT_PIPE_TRANSFORMS_PASSES_H
 
 #include "dualpipe/Dialect/Pipe/IR/PipeDialect.h"
+#include "dualpipe/Dialect/Pipe/IR/PipeOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassOptions.h"

@@ -67,7 +67,12 @@ def PipeGenerateSchedule : Pass<"pipe-generate-schedule", "mlir::ModuleOp"> {
   ];
 }
 
-def PipeInsertComm : Pass<"pipe-insert-comm", "mlir::ModuleOp"> {
+// The passes from level 2 on anchor on pipe.schedule, which is isolated from
+// above: each schedule is one unit of work, and the pass manager may run the
+// schedules of a module in parallel.
+defvar ScheduleAnchor = "::dualpipe::pipe::ScheduleOp";
+
+def PipeInsertComm : Pass<"pipe-insert-comm", ScheduleAnchor> {
   let summary = "Turn cross-rank dependencies into send/recv/wait (level 3)";
   let description = [{
     Every dependency between ops on different ranks becomes a `pipe.send`
@@ -80,7 +85,7 @@ def PipeInsertComm : Pass<"pipe-insert-comm", "mlir::ModuleOp"> {
   ];
 }
 
-def PipeFuseOverlap : Pass<"pipe-fuse-overlap", "mlir::ModuleOp"> {
+def PipeFuseOverlap : Pass<"pipe-fuse-overlap", ScheduleAnchor> {
   let summary = "Move an overlapped pair's communication into its region";
   let description = [{
     Each `pipe.overlap` absorbs the receives its two computations need
@@ -89,7 +94,7 @@ def PipeFuseOverlap : Pass<"pipe-fuse-overlap", "mlir::ModuleOp"> {
   }];
 }
 
-def PipeScheduleComm : Pass<"pipe-schedule-comm", "mlir::ModuleOp"> {
+def PipeScheduleComm : Pass<"pipe-schedule-comm", ScheduleAnchor> {
   let summary = "Place receive posts, waits and sends by a policy";
   let description = [{
     `eager` (default) posts receives `lookahead` compute steps before their
@@ -110,7 +115,7 @@ def PipeScheduleComm : Pass<"pipe-schedule-comm", "mlir::ModuleOp"> {
   ];
 }
 
-def PipeVerifySchedule : Pass<"pipe-verify-schedule", "mlir::ModuleOp"> {
+def PipeVerifySchedule : Pass<"pipe-verify-schedule", ScheduleAnchor> {
   let summary = "Prove a level-2 or level-3 schedule complete and deadlock-free";
   let description = [{
     Checks completeness (F and B, or I then W, exactly once per stage and

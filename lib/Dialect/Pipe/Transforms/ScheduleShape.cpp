@@ -1,7 +1,5 @@
-//===- PassDetail.cpp - shared pieces of the pipe passes ------------------===//
-#include "PassDetail.h"
-
-#include "dualpipe/Dialect/Pipe/IR/ScheduleModel.h"
+//===- ScheduleShape.cpp - A pipeline's shape under pass options ---------===//
+#include "ScheduleShape.h"
 
 using namespace mlir;
 using namespace dualpipe::pipe;
@@ -74,25 +72,4 @@ FailureOr<ScheduleShape> dualpipe::pipe::resolveScheduleShape(
   else if (pipeline && pipeline.getVirtualStages() && interleaved)
     shape.virtualStages = static_cast<int64_t>(*pipeline.getVirtualStages());
   return shape;
-}
-
-LogicalResult dualpipe::pipe::transformPrograms(
-    ModuleOp module,
-    function_ref<std::vector<dualpipe::Finding>(ScheduleOp,
-                                                dualpipe::Program &)>
-        transform) {
-  bool failed = false;
-  for (ScheduleOp schedule : module.getOps<ScheduleOp>()) {
-    if (!schedule.isProgram())
-      continue;
-    OriginTable origins;
-    dualpipe::Program program = readProgram(schedule, origins);
-    if (mlir::failed(
-            emitFindings(transform(schedule, program), origins, schedule))) {
-      failed = true;
-      continue;
-    }
-    writeProgram(schedule, program, origins);
-  }
-  return failure(failed);
 }

@@ -1,6 +1,6 @@
-//===- PassDetail.h - shared pieces of the pipe passes ----------*- C++ -*-===//
-#ifndef DUALPIPE_LIB_DIALECT_PIPE_TRANSFORMS_PASSDETAIL_H
-#define DUALPIPE_LIB_DIALECT_PIPE_TRANSFORMS_PASSDETAIL_H
+//===- ScheduleShape.h - A pipeline's shape under pass options -*- C++ -*-===//
+#ifndef DUALPIPE_LIB_DIALECT_PIPE_TRANSFORMS_SCHEDULESHAPE_H
+#define DUALPIPE_LIB_DIALECT_PIPE_TRANSFORMS_SCHEDULESHAPE_H
 
 #include "dualpipe/Dialect/Pipe/IR/PipeOps.h"
 #include "dualpipe/Schedule/Schedule.h"
@@ -37,15 +37,6 @@ resolveScheduleShape(PipelineOp pipeline, mlir::Operation *anchor,
                      std::optional<int64_t> microbatchesOption,
                      std::optional<int64_t> virtualStagesOption);
 
-/// Applies `transform` to the program of every level-3 schedule in `module`
-/// and writes the result back.
-/// `transform` returns its findings, reported at the ops they name.
-mlir::LogicalResult transformPrograms(
-    mlir::ModuleOp module,
-    llvm::function_ref<std::vector<dualpipe::Finding>(ScheduleOp,
-                                                      dualpipe::Program &)>
-        transform);
-
 } // namespace dualpipe::pipe
 
-#endif // DUALPIPE_LIB_DIALECT_PIPE_TRANSFORMS_PASSDETAIL_H
+#endif // DUALPIPE_LIB_DIALECT_PIPE_TRANSFORMS_SCHEDULESHAPE_H
