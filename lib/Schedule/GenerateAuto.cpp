@@ -93,6 +93,9 @@ private:
   }
 
   void consider(Schedule candidate, const CostModel &cost) {
+    if (best &&
+        cannotBeat(replayMakespan(candidate, cost), bestScore.makespan - kEps))
+      return;
     std::optional<Score> score = scoreSchedule(candidate, cost);
     if (!score || !budget.fits(*score))
       return;

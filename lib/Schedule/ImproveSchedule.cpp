@@ -31,6 +31,9 @@ public:
         fEnd(schedule.placement.stages * n, -1),
         bEnd(schedule.placement.stages * n, -1) {}
 
+  /// Each rank runs until it waits on an op not produced yet; producing an
+  /// op wakes the rank of its cross-rank consumer, so every step is tried a
+  /// bounded number of times (linear in the schedule, not ranks x steps).
   Replay run() {
     const Placement &p = schedule.placement;
     Replay replay;
@@ -38,35 +41,55 @@ public:
     replay.end.resize(p.ranks);
     std::vector<size_t> next(p.ranks, 0);
     std::vector<double> freeAt(p.ranks, 0);
-    size_t total = 0, done = 0;
-    for (const auto &steps : schedule.ranks)
-      total += steps.size();
-    while (done < total) {
-      size_t before = done;
-      for (int64_t r = 0; r < p.ranks; ++r) {
-        const std::vector<Step> &steps = schedule.ranks[r];
-        while (next[r] < steps.size()) {
-          const Step &step = steps[next[r]];
-          double ready = freeAt[r];
-          if (!readyAt(step.first, r, ready) ||
-              (step.second && !readyAt(*step.second, r, ready)))
-            break;
-          double end =
-              ready + (step.second ? cost.pairTime(step.first, *step.second)
-                                   : cost.computeTime(step.first));
-          record(step.first, end);
-          if (step.second)
-            record(*step.second, end);
-          replay.start[r].push_back(ready);
-          replay.end[r].push_back(end);
-          freeAt[r] = end;
-          ++next[r];
-          ++done;
-        }
-      }
-      if (done == before)
-        return replay; // a rank waits on a later op of its own order
+    std::vector<char> queued(p.ranks, 1);
+    std::vector<int64_t> work;
+    for (int64_t r = p.ranks - 1; r >= 0; --r) {
+      work.push_back(r);
+      replay.start[r].reserve(schedule.ranks[r].size());
+      replay.end[r].reserve(schedule.ranks[r].size());
     }
+    auto wake = [&](int64_t stage, int64_t mb) {
+      if (stage < 0 || stage >= p.stages)
+        return;
+      int64_t r = p.rankOf(stage, mb);
+      if (!queued[r]) {
+        queued[r] = 1;
+        work.push_back(r);
+      }
+    };
+    auto produced = [&](const ComputeOp &op, double end) {
+      record(op, end);
+      if (op.kind == OpKind::F)
+        wake(op.stage + 1, op.mb);
+      else if (op.kind != OpKind::W)
+        wake(op.stage - 1, op.mb);
+    };
+    while (!work.empty()) {
+      int64_t r = work.back();
+      work.pop_back();
+      queued[r] = 0;
+      const std::vector<Step> &steps = schedule.ranks[r];
+      while (next[r] < steps.size()) {
+        const Step &step = steps[next[r]];
+        double ready = freeAt[r];
+        if (!readyAt(step.first, r, ready) ||
+            (step.second && !readyAt(*step.second, r, ready)))
+          break;
+        double end =
+            ready + (step.second ? cost.pairTime(step.first, *step.second)
+                                 : cost.computeTime(step.first));
+        produced(step.first, end);
+        if (step.second)
+          produced(*step.second, end);
+        replay.start[r].push_back(ready);
+        replay.end[r].push_back(end);
+        freeAt[r] = end;
+        ++next[r];
+      }
+    }
+    for (int64_t r = 0; r < p.ranks; ++r)
+      if (next[r] < schedule.ranks[r].size())
+        return replay; // a rank waits on a later op of its own order
     replay.makespan = 0;
     for (double t : freeAt)
       replay.makespan = std::max(replay.makespan, t);

@@ -51,6 +51,8 @@ void keepFastest(Schedule &schedule, const CostModel &cost,
   }
   std::sort(ranked.begin(), ranked.end());
   for (size_t k = 0; k < ranked.size() && k < kSimulatedCandidates; ++k) {
+    if (best && cannotBeat(ranked[k].first, best->makespan))
+      break; // the rest replay no faster either
     candidate.ranks = std::move(candidates[ranked[k].second]);
     std::optional<Score> score = scoreSchedule(candidate, cost);
     if (score && score->peakActivations <= maxActivations &&
@@ -66,6 +68,8 @@ void keepFastest(Schedule &schedule, const CostModel &cost,
   limits.maxActivations = maxActivations;
   limits.evaluations = evaluations;
   improveSchedule(improved, cost, limits);
+  if (best && cannotBeat(replayMakespan(improved, cost), best->makespan))
+    return;
   std::optional<Score> score = scoreSchedule(improved, cost);
   if (score && (!best || score->makespan < best->makespan))
     schedule.ranks = std::move(improved.ranks);

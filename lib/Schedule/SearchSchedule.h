@@ -31,6 +31,15 @@ struct Score {
 std::optional<Score> scoreSchedule(const Schedule &schedule,
                                    const CostModel &cost);
 
+/// The fast replay (replayMakespan) leaves out only constraints that the
+/// simulator adds (a wait on a message ends no earlier than the producer's
+/// end plus the link), so its makespan is a lower bound of the simulated
+/// one: an order that replays no faster than `best` cannot simulate faster
+/// and is not worth a simulation.
+inline bool cannotBeat(double replayed, double best) {
+  return replayed >= best;
+}
+
 /// Above this many stage x micro-batch pairs the zero-bubble kinds keep
 /// the published order: scoring candidates costs a simulation each.
 inline constexpr int64_t kMaxSearchedStageMicrobatches = int64_t(1) << 16;

@@ -50,6 +50,20 @@ GenerateOptions makeOptions(ScheduleKind kind, int64_t ranks,
   return options;
 }
 
+/// ZB-H1 and ZB-V simulate candidate orders for each size, so their sweep
+/// keeps the sizes where the published order and the greedy differ (up to
+/// 2P + 1 micro-batches, the pipeline not yet full): every one up to 8
+/// ranks, the ones around P and 2P beyond, and two full-pipeline counts.
+bool inGrid(ScheduleKind kind, int64_t p, int64_t n) {
+  if (kind != ScheduleKind::ZBH1 && kind != ScheduleKind::ZBV)
+    return true;
+  if (n == kMaxGridMicrobatches / 2 + 1 || n == kMaxGridMicrobatches)
+    return true;
+  if (p <= 8)
+    return n <= 2 * p + 1;
+  return n == 1 || std::abs(n - p) <= 1 || std::abs(n - 2 * p) <= 2;
+}
+
 /// Every valid (kind, ranks, microbatches[, v]) of the grid.
 std::vector<GenerateOptions> validGrid() {
   std::vector<GenerateOptions> grid;
@@ -59,6 +73,8 @@ std::vector<GenerateOptions> validGrid() {
     for (int64_t v = 1; v <= maxV; ++v)
       for (int64_t p = 1; p <= kMaxGridRanks; ++p)
         for (int64_t n = 1; n <= kMaxGridMicrobatches; ++n) {
+          if (!inGrid(kind, p, n))
+            continue;
           GenerateOptions options = makeOptions(kind, p, n, v);
           if (checkGenerateOptions(options).empty())
             grid.push_back(options);
