@@ -20,6 +20,15 @@ compile dualpipe 8 20 transformer
 for kind in 1f1b interleaved-1f1b zb-h1 zbv gpipe dualpipe dualpipev; do
   compile "$kind" 4 8 mlp
 done
+# For --backend nccl (one rank per GPU): programs that pass the in-order
+# verification, at 2 and 8 ranks.
+compile_in_order() { # KIND RANKS MICROBATCHES EXAMPLE
+  "$opt" "examples/$4.mlir" --pipe-lower="kind=$1 ranks=$2 microbatches=$3 policy=in-order" |
+    "$translate" --pipe-to-program -o "$out/programs/$4-$1-$2x$3-in-order.json"
+}
+compile_in_order 1f1b 2 4 mlp
+compile_in_order dualpipe 2 4 mlp
+compile_in_order dualpipe 8 20 mlp
 cp -r /usr/include/nlohmann "$out/deps/prefix/include/"
 cp -r /usr/share/cmake/nlohmann_json "$out/deps/prefix/share/cmake/"
 cp -r /usr/src/googletest "$out/deps/googletest"

@@ -183,3 +183,36 @@ TEST(Plan, AWaitWithoutItsPostIsRefused) {
 }
 
 } // namespace
+
+namespace {
+
+/// Post groups are CommGroups' maximal runs of sends and receives: every
+/// message op lies in exactly one group, which opens at its first op and
+/// closes at its last.
+TEST(Plan, PostGroupsBracketEveryMessage) {
+  auto program = loadTestProgram(schedule(ScheduleKind::DualPipe, 4, 8));
+  for (int64_t r = 0; r < 4; ++r) {
+    RankPlan plan = planRank(program.program(), r);
+    int32_t open = -1;
+    int64_t groups = 0;
+    for (size_t i = 0; i < plan.ops.size(); ++i) {
+      const PlanOp &op = plan.ops[i];
+      bool message =
+          op.kind == PlanOp::Kind::Send || op.kind == PlanOp::Kind::Recv;
+      if (op.groupBegin) {
+        EXPECT_EQ(open, -1) << "rank " << r << " op " << i;
+        open = static_cast<int32_t>(i);
+      }
+      EXPECT_EQ(message, open >= 0) << "rank " << r << " op " << i;
+      if (op.groupStart >= 0) {
+        EXPECT_EQ(op.groupStart, open) << "rank " << r << " op " << i;
+        open = -1;
+        ++groups;
+      }
+    }
+    EXPECT_EQ(open, -1);
+    EXPECT_GT(groups, 0);
+  }
+}
+
+} // namespace

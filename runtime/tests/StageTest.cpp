@@ -3,6 +3,7 @@
 #include "RuntimeTestUtil.h"
 
 #include "dualpipe/Runtime/Reference.h"
+#include "dualpipe/Runtime/Runner.h"
 #include "dualpipe/Runtime/Stage.h"
 
 using namespace dualpipe;
@@ -148,6 +149,22 @@ TEST(Stage, MismatchMeasure) {
   EXPECT_EQ(mismatch(torch::zeros({3}), torch::zeros({3})), 0);
   EXPECT_NEAR(mismatch(x, -x), 2, 1e-15);
   EXPECT_NEAR(mismatch(x, x * (1 + 1e-6)), 0.5e-12, 1e-14);
+}
+
+/// The CUDA loss tolerance of --check: relative to the reference, in units
+/// of the dtype's epsilon.
+TEST(Reference, RelativeDifferenceAndUlp) {
+  torch::Tensor x = torch::tensor({2.0f});
+  EXPECT_EQ(relativeDifference(x, x), 0);
+  torch::Tensor next = torch::nextafter(x, torch::tensor({3.0f}));
+  double oneUlp = relativeDifference(next, x);
+  EXPECT_GT(oneUlp, 0);
+  EXPECT_LE(oneUlp, ulpOf(x));
+  EXPECT_EQ(ulpOf(x), std::numeric_limits<float>::epsilon());
+  EXPECT_EQ(ulpOf(x.to(torch::kFloat64)),
+            std::numeric_limits<double>::epsilon());
+  EXPECT_GT(relativeDifference(x * (1 + 1e-5), x), kCudaLossUlps * ulpOf(x));
+  EXPECT_TRUE(std::isinf(relativeDifference(x, torch::zeros({1}))));
 }
 
 } // namespace

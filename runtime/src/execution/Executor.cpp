@@ -75,6 +75,7 @@ struct RankExecutor::Impl {
                         false);
     }
     locateFault();
+    nameGroups();
     remaining = std::make_unique<std::atomic<int32_t>[]>(plan.ops.size());
     std::unique_ptr<DeviceStreams> deviceStreams =
         makeDeviceStreams(this->options.device);
@@ -233,17 +234,20 @@ struct RankExecutor::Impl {
     torch::Tensor tensor = take(op.input, op);
     double issue = nowUs();
     std::unique_ptr<CommHandle> handle;
-    if (faultAt(i, FaultSpec::Kind::Drop)) {
-      handle = std::make_unique<CompletedHandle>();
-    } else {
+    bool drop = faultAt(i, FaultSpec::Kind::Drop);
+    if (!drop)
       checkMessage(tensor,
                    "refusing to send the " + keyText(instr.key) + ": it");
-      if (op.groupBegin)
-        transport.beginGroup();
+    // A dropped send still opens and closes its group, so the brackets
+    // stay balanced.
+    if (op.groupBegin)
+      transport.beginGroup();
+    if (drop)
+      handle = std::make_unique<CompletedHandle>();
+    else
       handle =
           transport.send(instr.peer, messageTag(instr.key, placement), tensor);
-      endGroupAt(i);
-    }
+    endGroupAt(i);
     if (instr.token >= 0) {
       pending[instr.token] = Pending{std::move(handle), i, issue};
       return;
@@ -262,18 +266,27 @@ struct RankExecutor::Impl {
     pending[instr.token] = Pending{std::move(handle), i, nowUs()};
   }
 
-  /// Ends the post group whose last message is op `i`, naming its
-  /// messages for the transport's errors.
+  /// Ends the post group whose last message is op `i`.
   void endGroupAt(int32_t i) {
-    int32_t first = plan.ops[i].groupStart;
-    if (first < 0)
-      return;
-    std::string what = "post group " + instructionPath(plan.ops[first].ref);
-    for (int32_t j = first; j <= i; ++j)
-      if (plan.ops[j].kind == PlanOp::Kind::Send ||
-          plan.ops[j].kind == PlanOp::Kind::Recv)
-        what += (j == first ? " [" : ", ") + describeInstr(*plan.ops[j].instr);
-    transport.endGroup(what + "]");
+    if (plan.ops[i].groupStart >= 0)
+      transport.endGroup(groupNames.at(i));
+  }
+
+  /// Names each post group by its first instruction's path and its
+  /// messages, for the transport's errors; made once, not per step.
+  void nameGroups() {
+    for (size_t i = 0; i < plan.ops.size(); ++i) {
+      int32_t first = plan.ops[i].groupStart;
+      if (first < 0)
+        continue;
+      std::string what = "post group " + instructionPath(plan.ops[first].ref);
+      for (size_t j = first; j <= i; ++j)
+        if (plan.ops[j].kind == PlanOp::Kind::Send ||
+            plan.ops[j].kind == PlanOp::Kind::Recv)
+          what += (j == size_t(first) ? " [" : ", ") +
+                  describeInstr(*plan.ops[j].instr);
+      groupNames[static_cast<int32_t>(i)] = what + "]";
+    }
   }
 
   void wait(int32_t i, const PlanOp &op) {
@@ -520,6 +533,7 @@ struct RankExecutor::Impl {
   torch::ScalarType dtype;
   RankPlan plan;
   std::vector<StageWorker *> stageOf;
+  std::unordered_map<int32_t, std::string> groupNames; // by last op
   int32_t faultOp = -1;
 
   int64_t step = 0;
