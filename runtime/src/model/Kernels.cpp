@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dualpipe/Runtime/Stage.h"
 #include "dualpipe/Schedule/Kernels.h"
+#include "dualpipe/Runtime/Stage.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/script.h>

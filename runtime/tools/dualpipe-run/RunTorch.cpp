@@ -160,8 +160,8 @@ int main(int argc, char **argv) {
     // Ranks bound every wait by the timeout; a rank still running that long
     // after another failed is stuck and gets killed.
     auto grace = run.timeout + std::chrono::seconds(5);
-    return spawnRanks(rankCommand(argc, argv, cli.backend), program->placement().ranks,
-                      grace, std::cerr);
+    return spawnRanks(rankCommand(argc, argv, cli.backend),
+                      program->placement().ranks, grace, std::cerr);
   }
   if (cli.backend == "threads") {
     std::cout << header(*program, "threads") << std::endl;
@@ -180,9 +180,8 @@ int main(int argc, char **argv) {
   gloo->timeout = run.timeout;
   if (gloo->rank == 0)
     std::cout << header(*program, cli.backend) << std::endl;
-  RunResult result = cli.backend == "nccl"
-                         ? runNcclRank(*program, run, *gloo)
-                         : runGlooRank(*program, run, *gloo);
+  RunResult result = cli.backend == "nccl" ? runNcclRank(*program, run, *gloo)
+                                           : runGlooRank(*program, run, *gloo);
   int status = report(cli, run, *program, result, gloo->rank == 0);
   // Skip destructors: a failed rank may still hold Gloo operations that its
   // dead peers will never complete.
