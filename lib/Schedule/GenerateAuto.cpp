@@ -27,6 +27,14 @@ namespace {
 constexpr double kEps = 1e-9;
 /// Greedy variants simulated after ranking them by their own timing.
 constexpr size_t kSimulatedVariants = 4;
+/// Steps local improvement may replay in all (evaluations x schedule
+/// steps): the evaluation count alone would make large schedules take
+/// minutes. A count, so the result still depends only on the input.
+constexpr int64_t kImproveReplaySteps = int64_t(1) << 23;
+/// Above this many stage x micro-batch pairs a placement tries only the
+/// policies that win most often (split backwards, W only into waits it
+/// fits, later stage first): each greedy run is linear in the size.
+constexpr int64_t kWideSearchStageMicrobatches = int64_t(1) << 14;
 
 struct Budget {
   int64_t activations = std::numeric_limits<int64_t>::max();
@@ -123,6 +131,8 @@ private:
   std::vector<ListPolicy> policiesFor(PlacementKind kind,
                                       const CostModel &cost) const {
     bool twoStages = kind != PlacementKind::Standard;
+    bool wide = stagesOf(kind, options.ranks) * options.microbatches <=
+                kWideSearchStageMicrobatches;
     std::vector<int64_t> limits = {budget.activations};
     // The fixed kinds' own limits, which can beat filling all memory.
     int64_t natural =
@@ -136,10 +146,10 @@ private:
           continue;
         for (bool split : {true, false})
           for (double slack : {1.0, 0.5, 0.0}) {
-            if (!split && slack != 1.0)
+            if ((!split && slack != 1.0) || (!wide && (!split || slack != 1)))
               continue;
             for (bool laterFirst : {true, false}) {
-              if (!laterFirst && !twoStages)
+              if (!laterFirst && (!twoStages || !wide))
                 continue;
               ListPolicy policy;
               policy.splitBackward = split;
@@ -163,6 +173,11 @@ private:
       int64_t stages;
     };
     std::vector<Variant> variants;
+    auto ahead = [](const Variant &a, const Variant &b) {
+      return a.predicted != b.predicted ? a.predicted < b.predicted
+                                        : a.order < b.order;
+    };
+    size_t made = 0;
     for (PlacementKind kind :
          {PlacementKind::Standard, PlacementKind::V, PlacementKind::Dual}) {
       int64_t stages = stagesOf(kind, options.ranks);
@@ -179,15 +194,14 @@ private:
         s.kind = ScheduleKind::Auto;
         s.placement = placement;
         s.ranks = std::move(greedy->ranks);
-        variants.push_back(
-            {greedy->makespan, variants.size(), std::move(s), stages});
+        variants.push_back({greedy->makespan, made++, std::move(s), stages});
+        // Only the most promising few are kept: every variant holds a
+        // whole schedule, and large sizes have dozens of policies.
+        std::stable_sort(variants.begin(), variants.end(), ahead);
+        if (variants.size() > kSimulatedVariants)
+          variants.pop_back();
       }
     }
-    std::sort(variants.begin(), variants.end(),
-              [](const Variant &a, const Variant &b) {
-                return a.predicted != b.predicted ? a.predicted < b.predicted
-                                                  : a.order < b.order;
-              });
     for (size_t i = 0; i < variants.size() && i < kSimulatedVariants; ++i)
       consider(std::move(variants[i].schedule), costFor(variants[i].stages));
   }
@@ -199,7 +213,12 @@ private:
     ImproveLimits limits;
     limits.maxActivations = budget.activations;
     limits.maxActivationBytes = budget.bytes;
-    limits.evaluations = options.searchEvaluations;
+    int64_t steps = 1;
+    for (const std::vector<Step> &rank : candidate.ranks)
+      steps += static_cast<int64_t>(rank.size());
+    limits.evaluations =
+        std::min(options.searchEvaluations,
+                 std::max<int64_t>(1, kImproveReplaySteps / steps));
     CostModel cost = costFor(candidate.placement.stages);
     improveSchedule(candidate, cost, limits);
     consider(std::move(candidate), cost);

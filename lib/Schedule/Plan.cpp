@@ -14,14 +14,24 @@ namespace dualpipe {
 
 namespace {
 
-const std::vector<ScheduleKind> &kindsOf(const PlanOptions &options) {
-  return options.kinds.empty() ? allScheduleKinds() : options.kinds;
+/// The fixed kinds, then auto (searched for the same costs and budget).
+std::vector<ScheduleKind> kindsOf(const PlanOptions &options) {
+  if (!options.kinds.empty())
+    return options.kinds;
+  std::vector<ScheduleKind> kinds = allScheduleKinds();
+  kinds.push_back(ScheduleKind::Auto);
+  return kinds;
 }
 
 GenerateOptions generateOptionsFor(const PlanOptions &options,
                                    ScheduleKind kind) {
   GenerateOptions g{kind, options.ranks, options.microbatches};
   g.virtualStages = options.virtualStages;
+  if (kind == ScheduleKind::Auto) {
+    g.cost = options.cost;
+    g.maxActivations = options.maxActivations;
+    g.maxActivationBytes = options.maxActivationBytes;
+  }
   return g;
 }
 
@@ -70,6 +80,7 @@ bool evaluate(const PlanOptions &options, PlanCandidate &c,
     error.clear();
     return true;
   }
+  c.stages = schedule->placement.stages; // auto's depends on its placement
   CostModel cost = splitStages(options.cost, options.ranks, c.stages);
   std::vector<Finding> findings;
   std::optional<SimResult> sim = simulate(*schedule, cost, findings);
@@ -154,7 +165,11 @@ std::optional<PlanResult> plan(const PlanOptions &options, std::string &error) {
     return std::nullopt;
   PlanResult result;
   result.options = options;
-  for (ScheduleKind kind : kindsOf(options)) {
+  std::vector<ScheduleKind> kinds = kindsOf(options);
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    ScheduleKind kind = kinds[i];
+    if (options.progress)
+      options.progress(kind, i, kinds.size());
     PlanCandidate c;
     c.kind = kind;
     if (!evaluate(options, c, error))

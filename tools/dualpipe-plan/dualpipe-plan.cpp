@@ -12,6 +12,7 @@
 #include "dualpipe/Schedule/Plan.h"
 
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -38,12 +39,15 @@ options:
                              key@S=v sets chunk S only. Costs describe the model
                              cut into one chunk per rank; kinds with more stages
                              split each chunk evenly (default f=1,b=2,w=1)
-  --kinds=K1,K2              only these kinds (default: all)
+  --kinds=K1,K2              only these kinds (default: every fixed kind and
+                             auto, searched for the costs and the budget)
   --max-activations=N        budget: peak live activations on any rank
   --max-activation-bytes=B   budget: peak activation bytes on any rank (64GiB)
   --json                     machine-readable output
   --help                     this text
 )";
+
+constexpr double kProgressAfterSeconds = 2;
 
 struct Args {
   PlanOptions plan;
@@ -183,6 +187,17 @@ int main(int argc, char **argv) {
     std::cout << kUsage;
     return 0;
   }
+  // Large sizes take minutes (auto searches); after a few seconds say which
+  // kind is being planned so that a long run is not taken for a hang.
+  auto start = std::chrono::steady_clock::now();
+  args.plan.progress = [start](ScheduleKind kind, size_t index, size_t count) {
+    std::chrono::duration<double> elapsed =
+        std::chrono::steady_clock::now() - start;
+    if (elapsed.count() >= kProgressAfterSeconds)
+      std::fprintf(stderr, "dualpipe-plan: %.1f s: planning %s (%zu of %zu)\n",
+                   elapsed.count(), std::string(toString(kind)).c_str(),
+                   index + 1, count);
+  };
   std::string error;
   std::optional<PlanResult> result = plan(args.plan, error);
   if (!result)

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,8 +35,11 @@ struct PlanOptions {
   std::optional<int64_t> maxActivations;
   /// Budget on the peak live activation bytes of any rank.
   std::optional<double> maxActivationBytes;
-  /// Kinds to consider; empty means all.
+  /// Kinds to consider; empty means every fixed kind, then auto.
   std::vector<ScheduleKind> kinds;
+  /// Called before each kind is generated and simulated (the planner's
+  /// front prints it when a plan takes long); may be empty.
+  std::function<void(ScheduleKind kind, size_t index, size_t count)> progress;
 };
 
 struct PlanCandidate {
