@@ -36,7 +36,9 @@ const PlanCandidate &candidate(const PlanResult &r, ScheduleKind kind) {
 
 TEST(Plan, SimulatesEveryKindThatApplies) {
   PlanResult r = mustPlan(options(4, 16, "fb=2.5"));
-  ASSERT_EQ(r.candidates.size(), allScheduleKinds().size());
+  // Every fixed kind, then auto.
+  ASSERT_EQ(r.candidates.size(), allScheduleKinds().size() + 1);
+  EXPECT_EQ(r.candidates.back().kind, ScheduleKind::Auto);
   for (const PlanCandidate &c : r.candidates) {
     EXPECT_EQ(c.skipped, "") << toString(c.kind);
     EXPECT_GT(c.makespan, 0) << toString(c.kind);
@@ -172,7 +174,7 @@ TEST(Plan, Json) {
   EXPECT_EQ(j["budget"]["max_activation_bytes"], nullptr);
   ASSERT_TRUE(j["candidates"].is_array());
   size_t listed = j["candidates"].size() + j["skipped"].size();
-  EXPECT_EQ(listed, allScheduleKinds().size());
+  EXPECT_EQ(listed, allScheduleKinds().size() + 1); // and auto
   for (const nlohmann::json &c : j["candidates"])
     for (const char *key :
          {"kind", "stages", "makespan", "bubble_ratio", "max_bubble",
