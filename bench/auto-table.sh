@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Prints the markdown table of docs/schedules.md ("auto against every fixed
+# kind"): dualpipe-plan --json on each cost profile of issue 14 (equal stages
+# or first and last stage twice as heavy; F:B:W 1:2:1 or 1:1.5:0.5), ranks
+# 2, 3, 4, 8 and 16, micro-batches 2 x ranks, without a budget and with
+# max-activations = ranks (1F1B's memory). A cell is the kind's makespan,
+# "over" if it exceeds the budget, "-" if the kind does not apply.
+#   bench/auto-table.sh [BUILD_DIR]
+set -euo pipefail
+BIN=${1:-build}/bin
+kinds="dualpipe dualpipev 1f1b interleaved-1f1b zb-h1 zbv gpipe auto"
+echo "| profile | ranks | budget | ${kinds// / | } | auto vs best fixed |"
+echo "|---|---|---|$(for _ in $kinds; do printf -- '---|'; done)---|"
+for ratio in "1,2,1" "1,1.5,0.5"; do
+  IFS=, read -r f b w <<<"$ratio"
+  for shape in equal heavy-ends; do
+    for ranks in 2 3 4 8 16; do
+      last=$((ranks - 1))
+      cost="f=$f,b=$b,w=$w"
+      if [[ $shape == heavy-ends ]]; then
+        for s in 0 $last; do
+          cost+=$(awk -v f="$f" -v b="$b" -v w="$w" -v s="$s" \
+            'BEGIN { printf ",f@%d=%g,b@%d=%g,w@%d=%g", s, 2*f, s, 2*b, s, 2*w }')
+        done
+      fi
+      for budget in none "$ranks"; do
+        args=(--ranks "$ranks" --microbatches $((2 * ranks)) --cost "$cost" --json)
+        [[ $budget == none ]] || args+=(--max-activations "$budget")
+        "$BIN/dualpipe-plan" "${args[@]}" | /usr/bin/python3 -c '
+import json, sys
+plan = json.load(sys.stdin)
+label, ranks, budget, kinds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split()
+cells = {c["kind"]: c for c in plan["candidates"]}
+row = [label, ranks, budget]
+for kind in kinds:
+    c = cells.get(kind)
+    row.append("-" if c is None else ("%g" % c["makespan"]) + ("" if c["fits"] else " over"))
+fixed = [c["makespan"] for k, c in cells.items() if k != "auto" and c["fits"]]
+auto = cells.get("auto")
+if auto and auto["fits"] and fixed:
+    best = min(fixed)
+    row.append("%g vs %g (%s)" % (auto["makespan"], best,
+               "better" if auto["makespan"] < best else "equal" if auto["makespan"] == best else "WORSE"))
+else:
+    row.append("n/a")
+print("| " + " | ".join(row) + " |")
+' "$shape $ratio" "$ranks" "$budget" "$kinds"
+      done
+    done
+  done
+done
