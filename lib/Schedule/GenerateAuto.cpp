@@ -8,6 +8,8 @@
 //     and tie-break rules and memory limits; its own timing ranks the
 //     variants and only the most promising are simulated;
 //  3. local improvement of the best order found.
+// Large sizes try fewer policies and replay fewer orders (the constants
+// below), so that the planner stays usable at thousands of ranks.
 // The costs are given per rank-sized chunk of the model (one stage per rank,
 // as the planner takes them); the V placement splits each chunk in two
 // (splitStages), so every placement runs the same model.

@@ -2,8 +2,9 @@
 //-*-===//
 //
 // Generates, lowers (eager policy) and simulates every applicable schedule
-// kind for one model on a fixed number of ranks and recommends the fastest
-// one that fits a memory budget. The costs describe the model cut into
+// kind, auto (searched for the same costs and budget) last, for one model
+// on a fixed number of ranks and recommends the fastest one that fits a
+// memory budget. The costs describe the model cut into
 // `ranks` equal chunks (one stage per rank, as 1F1B runs it); kinds with
 // more stages split each chunk evenly (splitStages), so all kinds run the
 // same model. docs/cost-model.md shows real output.
