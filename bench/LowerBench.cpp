@@ -78,9 +78,10 @@ void scheduleCommBench(benchmark::State &state, CommPolicy policy) {
     state.PauseTiming();
     Program program = fused;
     state.ResumeTiming();
-    std::string error;
-    if (!scheduleComm(program, ScheduleCommOptions{policy, -1}, error))
-      state.SkipWithError(error.c_str());
+    std::vector<Finding> findings =
+        scheduleComm(program, ScheduleCommOptions{policy, -1});
+    if (!findings.empty())
+      state.SkipWithError(findings.front().message.c_str());
     benchmark::DoNotOptimize(program);
   }
   reportPerOp(state, computeOps(schedule));

@@ -25,6 +25,10 @@ std::optional<MsgKey> producedValue(const ComputeOp &op, int64_t stages) {
   return std::nullopt;
 }
 
+bool computesLoss(const ComputeOp &op, int64_t stages) {
+  return op.kind == OpKind::F && op.stage + 1 == stages;
+}
+
 bool producesValue(const ComputeOp &op, const MsgKey &key) {
   if (op.stage != key.stage || op.mb != key.mb)
     return false;
@@ -112,8 +116,13 @@ std::string describeInstr(const Instr &instr) {
     return describeMessage(instr);
   case InstrKind::Wait:
     return "wait on token " + std::to_string(instr.token);
-  case InstrKind::Overlap:
-    return "overlap";
+  case InstrKind::Overlap: {
+    std::string ops;
+    for (const Instr &inner : instr.body)
+      if (inner.kind == InstrKind::Compute)
+        ops += (ops.empty() ? "" : " & ") + describe(inner.op);
+    return "overlap (" + ops + ")";
+  }
   }
   return "instruction";
 }

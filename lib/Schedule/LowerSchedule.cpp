@@ -8,8 +8,11 @@ std::optional<Program> lowerSchedule(const Schedule &schedule,
                                      std::string &error) {
   Program program = insertComm(schedule);
   fuseOverlap(program);
-  if (!scheduleComm(program, options, error))
+  if (std::vector<Finding> findings = scheduleComm(program, options);
+      !findings.empty()) {
+    error = findings.front().message;
     return std::nullopt;
+  }
   return program;
 }
 

@@ -159,13 +159,4 @@ std::vector<Finding> scheduleComm(Program &program,
   return {};
 }
 
-bool scheduleComm(Program &program, const ScheduleCommOptions &options,
-                  std::string &error) {
-  std::vector<Finding> findings = scheduleComm(program, options);
-  if (findings.empty())
-    return true;
-  error = findings.front().message;
-  return false;
-}
-
 } // namespace dualpipe

@@ -162,37 +162,4 @@ int64_t controlTag(ControlTag purpose, int64_t stage,
   return base + static_cast<int64_t>(purpose) * placement.stages + stage;
 }
 
-std::string describeInstr(const Instr &instr) {
-  auto key = [&] {
-    return std::string(toString(instr.key.kind)) + " stage " +
-           std::to_string(instr.key.stage) + " mb " +
-           std::to_string(instr.key.mb);
-  };
-  auto token = [&] {
-    return instr.token >= 0 ? " (token " + std::to_string(instr.token) + ")"
-                            : std::string();
-  };
-  switch (instr.kind) {
-  case InstrKind::Compute:
-    return std::string(1, toChar(instr.op.kind)) + "(stage " +
-           std::to_string(instr.op.stage) + ", mb " +
-           std::to_string(instr.op.mb) + ")";
-  case InstrKind::Send:
-    return "send " + key() + " to rank " + std::to_string(instr.peer) + token();
-  case InstrKind::Recv:
-    return "recv " + key() + " from rank " + std::to_string(instr.peer) +
-           token();
-  case InstrKind::Wait:
-    return "wait token " + std::to_string(instr.token);
-  case InstrKind::Overlap: {
-    std::string ops;
-    for (const Instr &inner : instr.body)
-      if (inner.kind == InstrKind::Compute)
-        ops += (ops.empty() ? "" : " & ") + describeInstr(inner);
-    return "overlap (" + ops + ")";
-  }
-  }
-  return "instruction";
-}
-
 } // namespace dualpipe::runtime

@@ -265,8 +265,8 @@ TEST(Faults, ShapeMismatchBeforeASend) {
   RunResult result = runWithFault(program, {0, index, FaultSpec::Kind::Shape});
   EXPECT_EQ(result.error.rfind("rank 0: programs[0].instructions[", 0), 0u)
       << result.error;
-  EXPECT_NE(result.error.find("send activation stage 0 mb 0 to rank 1: "
-                              "refusing to send the activation stage 0 mb 0: "
+  EXPECT_NE(result.error.find("send activation(stage 0, mb 0) to rank 1: "
+                              "refusing to send the activation(stage 0, mb 0): "
                               "it has shape [5, 16] (Float), the program's "
                               "message is [4, 16] (Float)"),
             std::string::npos)
@@ -301,7 +301,7 @@ TEST(Faults, ReceiveThatNeverArrives) {
   ASSERT_NE(line, std::string::npos) << result.error;
   std::string text =
       result.error.substr(line, result.error.find('\n', line) - line);
-  EXPECT_NE(text.find("recv activation stage 0 mb 0 from rank 0"),
+  EXPECT_NE(text.find("recv activation(stage 0, mb 0) from rank 0"),
             std::string::npos)
       << result.error;
   // The run ends by a timeout (rank 1's own, or rank 0's, which then aborts

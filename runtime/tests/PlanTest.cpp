@@ -163,7 +163,7 @@ TEST(Plan, AConsumerWithoutItsInputNamesTheInstruction) {
   } catch (const PlanError &e) {
     EXPECT_EQ(e.instr->kind, InstrKind::Compute);
     EXPECT_EQ(std::string(e.what()),
-              "the activation stage 0 mb 0 is not available on this rank");
+              "the activation(stage 0, mb 0) is not available on this rank");
   }
 }
 

@@ -134,7 +134,7 @@ void exerciseAll(const Program &program) {
     std::string error;
     ScheduleCommOptions options;
     options.policy = policy;
-    (void)scheduleComm(copy, options, error);
+    (void)scheduleComm(copy, options);
   }
   Program fused = program;
   fuseOverlap(fused);

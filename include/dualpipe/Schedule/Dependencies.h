@@ -39,6 +39,10 @@ std::optional<MsgKey> consumedValue(const ComputeOp &op, int64_t stages);
 /// stage 0.
 std::optional<MsgKey> producedValue(const ComputeOp &op, int64_t stages);
 
+/// True if `op` computes the loss: the forward of the last stage, whose
+/// backward starts from it on the same rank instead of a received gradient.
+bool computesLoss(const ComputeOp &op, int64_t stages);
+
 /// True if `op` produces `key` (F for activations, B or I for gradients).
 bool producesValue(const ComputeOp &op, const MsgKey &key);
 /// True if `op` consumes `key` (F for activations, B or I for gradients).
@@ -80,7 +84,7 @@ std::string describe(const MsgKey &key);
 /// "recv grad(stage 1, mb 0) from rank 0".
 std::string describeMessage(const Instr &instr);
 /// Any instruction: describe(op) for a compute, describeMessage for a send
-/// or recv, "wait on token 3", "overlap".
+/// or recv, "wait on token 3", "overlap (F(stage 0, mb 2) & B(stage 3, mb 0))".
 std::string describeInstr(const Instr &instr);
 std::string rankPrefix(int64_t rank);
 

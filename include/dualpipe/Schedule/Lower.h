@@ -80,10 +80,6 @@ struct ScheduleCommOptions {
 };
 std::vector<Finding> scheduleComm(Program &program,
                                   const ScheduleCommOptions &options);
-/// The same for callers without ops to report at: false and the finding's
-/// message.
-bool scheduleComm(Program &program, const ScheduleCommOptions &options,
-                  std::string &error);
 
 /// Level 2 to level 3 as pipe-lower does it before verification:
 /// insertComm, fuseOverlap, then scheduleComm with `options`. Returns

@@ -14,15 +14,16 @@
 #include "dualpipe/Runtime/Reference.h"
 
 #include "ErrorText.h"
+#include "execution/Mirrors.h"
 #include "execution/Plan.h"
 #include "execution/Stream.h"
 
+#include "dualpipe/Schedule/Dependencies.h"
 #include "dualpipe/Schedule/ProgramJson.h"
 
 #include <atomic>
 #include <chrono>
 #include <deque>
-#include <functional>
 #include <unordered_map>
 
 namespace dualpipe::runtime {
@@ -33,13 +34,6 @@ double nowUs() {
   return std::chrono::duration<double, std::micro>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-std::string shapeText(torch::IntArrayRef sizes) {
-  std::string text = "[";
-  for (size_t i = 0; i < sizes.size(); ++i)
-    text += (i ? ", " : "") + std::to_string(sizes[i]);
-  return text + "]";
 }
 
 /// Stands in for a dropped send so that a later wait on its token returns.
@@ -238,7 +232,7 @@ struct RankExecutor::Impl {
     bool drop = faultAt(i, FaultSpec::Kind::Drop);
     if (!drop)
       checkMessage(tensor,
-                   "refusing to send the " + keyText(instr.key) + ": it");
+                   "refusing to send the " + describe(instr.key) + ": it");
     // A dropped send still opens and closes its group, so the brackets
     // stay balanced.
     if (op.groupBegin)
@@ -312,7 +306,7 @@ struct RankExecutor::Impl {
       throw CommError(describeInstr(posted) + ": " + e.what(), e.aborted());
     }
     if (posted.kind == InstrKind::Recv)
-      checkMessage(tensor, "the received " + keyText(posted.key));
+      checkMessage(tensor, "the received " + describe(posted.key));
     recordComm(p.op, p.issueUs, start, false);
     return tensor;
   }
@@ -476,52 +470,8 @@ struct RankExecutor::Impl {
     timeline.comm = commTrace;
   }
 
-  //===--------------------------------------------------------------------===//
-  // Mirrors (host, between steps: the streams are idle)
-  //===--------------------------------------------------------------------===//
-
-  /// Swaps one flat tensor per mirrored stage with the mirror rank: all
-  /// receives and sends are posted before any wait, so the two ranks cannot
-  /// block each other.
-  std::map<int64_t, torch::Tensor>
-  exchangeWithMirror(ControlTag purpose,
-                     const std::function<torch::Tensor(StageWorker &)> &get) {
-    std::map<int64_t, torch::Tensor> received;
-    if (placement.kind != PlacementKind::Dual)
-      return received;
-    int64_t peer = placement.ranks - 1 - rank;
-    const char *what = purpose == ControlTag::MirrorGrads
-                           ? "gradient exchange"
-                           : "parameter comparison";
-    std::vector<std::tuple<int64_t, std::unique_ptr<CommHandle>,
-                           std::unique_ptr<CommHandle>>>
-        posted;
-    try {
-      // One post group: NCCL must see both directions at once.
-      transport.beginGroup();
-      for (auto &[stage, worker] : stages) {
-        torch::Tensor mine = get(*worker);
-        if (mine.numel() == 0)
-          continue;
-        int64_t tag = controlTag(purpose, stage, placement);
-        auto recv = transport.recv(peer, tag, {mine.numel()}, dtype);
-        auto send = transport.send(peer, tag, mine);
-        posted.emplace_back(stage, std::move(recv), std::move(send));
-      }
-      transport.endGroup(std::string("mirror ") + what + " with rank " +
-                         std::to_string(peer));
-      transport.checkAsync();
-      for (auto &[stage, recv, send] : posted) {
-        received[stage] = recv->wait(options.timeout);
-        send->wait(options.timeout);
-      }
-    } catch (const CommError &e) {
-      throw RankFailure(rank,
-                        std::string("mirror ") + what + " with rank " +
-                            std::to_string(peer) + ": " + e.what(),
-                        e.aborted());
-    }
-    return received;
+  MirrorLink mirrorLink() {
+    return MirrorLink{transport, placement, rank, dtype, options.timeout};
   }
 
   const LoadedProgram &program;
@@ -573,8 +523,8 @@ RankExecutor::~RankExecutor() = default;
 StepResult RankExecutor::runStep(int64_t step) { return impl_->runStep(step); }
 
 void RankExecutor::reduceMirrors() {
-  auto theirs = impl_->exchangeWithMirror(
-      ControlTag::MirrorGrads,
+  auto theirs = exchangeWithMirror(
+      impl_->mirrorLink(), stages_, ControlTag::MirrorGrads,
       [](StageWorker &worker) { return worker.flatGradients(); });
   for (auto &[stage, grads] : theirs) {
     StageWorker &worker = *stages_.at(stage);
@@ -588,8 +538,8 @@ void RankExecutor::optimizerStep() {
 }
 
 std::vector<std::string> RankExecutor::compareMirrorParameters() {
-  auto theirs = impl_->exchangeWithMirror(
-      ControlTag::MirrorParams,
+  auto theirs = exchangeWithMirror(
+      impl_->mirrorLink(), stages_, ControlTag::MirrorParams,
       [](StageWorker &worker) { return worker.flatParameters(); });
   std::vector<std::string> differences;
   for (auto &[stage, params] : theirs) {

@@ -9,11 +9,6 @@
 
 namespace dualpipe::runtime {
 
-std::string keyText(const MsgKey &key) {
-  return std::string(toString(key.kind)) + " stage " +
-         std::to_string(key.stage) + " mb " + std::to_string(key.mb);
-}
-
 namespace {
 
 std::tuple<int, int64_t, int64_t> opKey(const ComputeOp &op) {
@@ -62,7 +57,7 @@ int32_t PlanBuilder::addCompute(const Instr &instr, const InstrRef &ref,
     auto it = available_.find(*consumed);
     if (it == available_.end())
       throw PlanError(ref, instr,
-                      "the " + keyText(*consumed) +
+                      "the " + describe(*consumed) +
                           " is not available on this rank");
     planOp.input = it->second;
     waitOn(planOp, planOp.input);
@@ -72,7 +67,7 @@ int32_t PlanBuilder::addCompute(const Instr &instr, const InstrRef &ref,
     if (it != computes_.end())
       waitOn(planOp, it->second);
   }
-  planOp.loss = op.kind == OpKind::F && op.stage + 1 == placement_.stages;
+  planOp.loss = computesLoss(op, placement_.stages);
   int32_t index = push(std::move(planOp));
   computes_[opKey(op)] = index;
   if (auto produced = producedValue(op, placement_.stages))
@@ -91,7 +86,7 @@ void PlanBuilder::addComm(const Instr &instr, const InstrRef &ref) {
     auto it = available_.find(instr.key);
     if (it == available_.end())
       throw PlanError(ref, instr,
-                      "the " + keyText(instr.key) +
+                      "the " + describe(instr.key) +
                           " is not available on this rank");
     planOp.input = it->second;
     waitOn(planOp, planOp.input);

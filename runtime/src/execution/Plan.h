@@ -81,9 +81,6 @@ public:
   const Instr *instr;
 };
 
-/// "activation stage 1 mb 0", as the runtime's messages spell a value.
-std::string keyText(const MsgKey &key);
-
 /// Throws PlanError.
 RankPlan planRank(const Program &program, int64_t rank);
 

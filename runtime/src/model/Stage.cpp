@@ -3,18 +3,13 @@
 #include "dualpipe/Runtime/Stage.h"
 #include "dualpipe/Runtime/ElementType.h"
 
+#include "ErrorText.h"
+
 namespace dualpipe::runtime {
 namespace {
 
 torch::TensorOptions dataOptions(const TrainConfig &config) {
   return torch::TensorOptions().dtype(scalarType(config));
-}
-
-std::string shapeText(torch::IntArrayRef sizes) {
-  std::string text = "[";
-  for (size_t i = 0; i < sizes.size(); ++i)
-    text += (i ? ", " : "") + std::to_string(sizes[i]);
-  return text + "]";
 }
 
 /// Salt of each data stream, so inputs and targets never share draws.

@@ -78,10 +78,6 @@ enum class ControlTag { MirrorGrads = 0, MirrorParams = 1 };
 int64_t controlTag(ControlTag purpose, int64_t stage,
                    const Placement &placement);
 
-/// "F(stage 3, mb 5)", "send activation stage 2 mb 1 to rank 3", ... as used
-/// in every runtime message about an instruction.
-std::string describeInstr(const Instr &instr);
-
 } // namespace dualpipe::runtime
 
 #endif // DUALPIPE_RUNTIME_PROGRAM_H
