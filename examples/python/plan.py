@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Compares the schedule kinds for measured costs and draws the best one.
 
 Costs are per rank-sized chunk of the model, in any time unit (here
@@ -6,7 +6,7 @@ milliseconds as a profiler might report them: forward 1.1, full backward
 2.3, weight part 1.0, an overlapped forward-backward pair 2.9). Run from
 the repository root (see docs/python.md):
 
-    PYTHONPATH=build/python python3 examples/python/plan.py [OUT.svg]
+    PYTHONPATH=build/python /usr/bin/python3 examples/python/plan.py [OUT.svg]
 """
 
 import sys

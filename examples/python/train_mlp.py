@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Trains user-defined PyTorch MLP stages under DualPipe on 4 ranks.
 
 examples/mlp.mlir is compiled for DualPipe on 4 ranks and 8 micro-batches;
@@ -7,7 +7,7 @@ torch.jit.script), the ranks run as threads of this process, and check=True
 compares the first step with a sequential run. Run from the repository root
 with the package on the path (see docs/python.md):
 
-    PYTHONPATH=build/python python3 examples/python/train_mlp.py
+    PYTHONPATH=build/python /usr/bin/python3 examples/python/train_mlp.py
 """
 
 import os

@@ -4,13 +4,16 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 from ._costs import check_bool, check_int
+from ._data import Batch, batches
 from ._errors import CheckError, RuntimeError
 from ._program import PathLike, Program
 
 _LOSSES = ("mse", "cross_entropy")
+_BACKENDS = ("threads",)
+_DEVICES = ("cpu", "cuda")
 
 
 @dataclass(frozen=True)
@@ -62,12 +65,10 @@ def _scripted_stages(program_json: dict, modules: Sequence[object],
                                 "attrs": {"path": path}, "cost": cost}]
 
 
-Batch = Callable[[int, int], Tuple[object, object]]
-
-
 def train(program: Union[Program, PathLike], steps: int = 1,
           modules: Optional[Sequence[object]] = None,
-          data: Optional[Batch] = None, loss: Optional[str] = None,
+          data: Union[None, Batch, Tuple[object, object]] = None,
+          loss: Optional[str] = None,
           backend: str = "threads",
           device: str = "cpu", check: bool = False,
           timeout: float = 60.0) -> TrainResult:
@@ -83,8 +84,15 @@ def train(program: Union[Program, PathLike], steps: int = 1,
     shape and dtype, the target of that shape (mse) or int64 class ids of
     that shape without its last dimension (cross_entropy). It is called by
     each rank that needs a micro-batch (and by the check), from the ranks'
-    threads, so it must be deterministic in (step, microbatch). Left out,
-    every step trains on the runtime's synthetic batch.
+    threads with the GIL taken, so it must be deterministic in (step,
+    microbatch). Or a pair ``(inputs, targets)`` of those tensors stacked
+    over the micro-batches (the same batch every step) or over the steps
+    and the micro-batches. Left out, every step trains on the runtime's
+    synthetic batch. Each call's data is its own: train() may run in
+    several threads at once.
+    ``backend``: ``"threads"`` (every rank a thread of this process) only;
+    for Gloo processes use ``dualpipe-run --spawn``.
+    ``device``: ``"cpu"`` or ``"cuda"`` (ValueError where CUDA is absent).
     ``loss``: ``"mse"`` or ``"cross_entropy"`` instead of the program's.
     ``check``: compares the first step with a sequential run (losses
     bitwise, gradients within 1e-13) and raises CheckError on a difference.
@@ -105,18 +113,19 @@ def train(program: Union[Program, PathLike], steps: int = 1,
     if not isinstance(backend, str):
         raise TypeError(f"backend: expected str, got "
                         f"{type(backend).__name__}")
-    if backend != "threads":
-        raise ValueError(f"backend: train() runs the ranks as threads of "
-                         f"this process ('threads'); got {backend!r} (for "
-                         f"gloo processes use dualpipe-run --spawn)")
+    if backend not in _BACKENDS:
+        raise ValueError(f"backend: expected one of {', '.join(_BACKENDS)} "
+                         f"(train() runs the ranks as threads of this "
+                         f"process), got {backend!r}; for gloo processes "
+                         f"use dualpipe-run --spawn")
     if not isinstance(device, str):
         raise TypeError(f"device: expected str, got {type(device).__name__}")
+    if device not in _DEVICES:
+        raise ValueError(f"device: expected one of {', '.join(_DEVICES)}, "
+                         f"got {device!r}")
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError(f"timeout: expected seconds, got "
                         f"{type(timeout).__name__}")
-    if data is not None and not callable(data):
-        raise TypeError(f"data: expected a callable (step, microbatch) -> "
-                        f"(input, target), got {type(data).__name__}")
     document = json.loads(program.to_json())
     if loss is not None:
         if loss not in _LOSSES:
@@ -126,6 +135,7 @@ def train(program: Union[Program, PathLike], steps: int = 1,
         if loss == "cross_entropy" and "classes" not in document["model"]:
             document["model"]["classes"] = \
                 document["model"]["microbatch"]["hidden"]
+    source = batches(data, document, steps)
 
     import torch  # noqa: F401 - libtorch_python, which _runtime links
     from . import _runtime
@@ -139,7 +149,7 @@ def train(program: Union[Program, PathLike], steps: int = 1,
         args.check = check
         args.timeout = float(timeout)
         args.device = device
-        args.data = data
+        args.data = source
         outcome = _runtime.train(args)
     if outcome.error:
         raise RuntimeError(outcome.error)

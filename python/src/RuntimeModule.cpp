@@ -3,7 +3,9 @@
 // Runs a program file's ranks as threads of the Python process with the same
 // runThreads that dualpipe-run calls, so that a run from Python and one from
 // the CLI compute bitwise the same losses. The GIL is released for the whole
-// run; the ranks take it only to call a user's data callable. Linked against
+// run; the ranks take it only to call a user's data callable, which is the
+// run's own (RunOptions::data), so that runs from several Python threads
+// each train on their own data. Linked against
 // libtorch_python so that the extension shares the torch that `import torch`
 // loaded.
 //
@@ -70,16 +72,6 @@ private:
   py::object fn_;
 };
 
-/// Installs a source for one run and removes it after, also on error.
-class InstalledBatches {
-public:
-  explicit InstalledBatches(const py::object &fn) {
-    if (!fn.is_none())
-      setBatchSource(std::make_shared<CallableBatches>(fn));
-  }
-  ~InstalledBatches() { setBatchSource(nullptr); }
-};
-
 struct TrainArgs {
   py::object data = py::none();
   std::string programJson;
@@ -132,6 +124,8 @@ TrainOutcome train(const TrainArgs &args) {
   RunOptions options;
   options.steps = args.steps;
   options.check = args.check;
+  if (!args.data.is_none())
+    options.data = std::make_shared<CallableBatches>(args.data);
   options.timeout = std::chrono::milliseconds(
       static_cast<int64_t>(std::ceil(args.timeoutSeconds * 1000)));
   using Clock = std::chrono::steady_clock;
@@ -144,7 +138,6 @@ TrainOutcome train(const TrainArgs &args) {
     last = now;
   };
   RunResult result;
-  InstalledBatches batches(args.data);
   {
     py::gil_scoped_release release;
     try {

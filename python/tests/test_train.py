@@ -1,11 +1,13 @@
 """dualpipe.train: the C++ runtime in this process."""
 
+import json
+
 import pytest
 
 torch = pytest.importorskip("torch")  # Debian's python3-torch: a dependency
 
 import dualpipe  # noqa: E402
-from conftest import cli, step_losses  # noqa: E402
+from conftest import MLP_SPEC, cli, step_losses  # noqa: E402
 
 HIDDEN = 32  # examples/mlp.mlir
 
@@ -40,6 +42,31 @@ def test_losses_equal_dualpipe_run(mlp_program, tmp_path):
     assert len(result.microbatch_losses) == 3
     assert sum(result.microbatch_losses[0]) == result.losses[0]
     assert result.check is None and "3 steps" in result.summary
+
+
+@pytest.mark.parametrize("kind", ["dualpipe", "1f1b", "zb-h1"])
+def test_losses_bitwise_equal_dualpipe_run(kind, tmp_path):
+    program = dualpipe.compile(MLP_SPEC, kind=kind, ranks=4, microbatches=8)
+    path = tmp_path / "p.json"
+    program.save(path)
+    losses = tmp_path / "losses.json"
+    cli("dualpipe-run", str(path), "--steps", "3", "--losses-json",
+        str(losses))
+    expected = json.loads(losses.read_text())
+    result = dualpipe.train(program, 3)
+    assert result.losses == expected["losses"]
+    assert result.microbatch_losses == expected["microbatch_losses"]
+
+
+def test_backend_error_names_the_supported_values(mlp_program):
+    with pytest.raises(ValueError, match="^backend: expected one of threads"):
+        dualpipe.train(mlp_program, 1, backend="gloo")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is present")
+def test_cuda_without_cuda_is_a_value_error(mlp_program):
+    with pytest.raises(ValueError, match="^device: .*CUDA"):
+        dualpipe.train(mlp_program, 1, device="cuda")
 
 
 def test_check_passes_with_the_builtin_kernels(mlp_program):

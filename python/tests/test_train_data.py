@@ -83,6 +83,77 @@ def test_class_ids_out_of_range(mlp_program):
         dualpipe.train(mlp_program, 1, data=data, loss="cross_entropy")
 
 
-def test_data_must_be_callable(mlp_program):
-    with pytest.raises(TypeError, match="^data: expected a callable"):
-        dualpipe.train(mlp_program, 1, data=torch.zeros(3))
+def test_tensor_pair_is_the_callable_of_its_slices(mlp_program):
+    data = Regression()
+    inputs = torch.stack([data(0, m)[0] for m in range(8)])
+    targets = torch.stack([data(0, m)[1] for m in range(8)])
+    stacked = dualpipe.train(mlp_program, 2, data=(inputs, targets),
+                             check=True)
+    assert stacked.check.startswith("check: ok")
+    same = dualpipe.train(mlp_program, 2, data=lambda s, m: data(0, m))
+    assert stacked.losses == same.losses
+    per_step = dualpipe.train(
+        mlp_program, 2,
+        data=(torch.stack([inputs, inputs * 2]),
+              torch.stack([targets, targets])))
+    assert per_step.losses[0] == stacked.losses[0]
+    assert per_step.losses[1] != stacked.losses[1]
+
+
+def test_tensor_pair_cross_entropy(mlp_program):
+    inputs = torch.randn(8, ROWS, HIDDEN)
+    targets = torch.arange(8 * ROWS).reshape(8, ROWS) % HIDDEN
+    result = dualpipe.train(mlp_program, 1, data=(inputs, targets),
+                            loss="cross_entropy", check=True)
+    assert result.check.startswith("check: ok")
+
+
+GOOD = torch.zeros(8, ROWS, HIDDEN)
+
+
+@pytest.mark.parametrize("data,error,match", [
+    (3, TypeError, "^data: expected a callable"),
+    ((GOOD, GOOD, GOOD), TypeError, "^data: expected a callable"),
+    (torch.zeros(100, dtype=torch.long), ValueError,
+     "^data: a single tensor is a token stream"),
+    ((GOOD, "y"), TypeError, r"^data\[1\]: expected a torch.Tensor"),
+    ((torch.zeros(7, ROWS, HIDDEN), GOOD), ValueError,
+     r"^data\[0\]: expected shape \[8, 4, 32\] .* got \[7, 4, 32\]"),
+    ((GOOD.double(), GOOD), ValueError,
+     r"^data\[0\]: expected dtype float32, got float64"),
+    ((GOOD, torch.zeros(2, 8, ROWS, HIDDEN)), ValueError,
+     "^data: inputs .* stack different dimensions"),
+])
+def test_bad_data_arguments(mlp_program, data, error, match):
+    with pytest.raises(error, match=match):
+        dualpipe.train(mlp_program, 2, data=data)
+
+
+def test_cross_entropy_targets_must_be_class_ids(mlp_program):
+    with pytest.raises(ValueError, match=r"^data\[1\]: expected shape"):
+        dualpipe.train(mlp_program, 1, data=(GOOD, GOOD),
+                       loss="cross_entropy")
+    with pytest.raises(ValueError, match=r"^data\[1\]: expected dtype int64"):
+        dualpipe.train(mlp_program, 1,
+                       data=(GOOD, torch.zeros(8, ROWS)),
+                       loss="cross_entropy")
+
+
+def test_concurrent_runs_train_on_their_own_data(mlp_program):
+    sources = [Regression(seed=0), Regression(seed=1)]
+    alone = [dualpipe.train(mlp_program, 2, data=d).losses for d in sources]
+    assert alone[0] != alone[1]
+    results = [None, None]
+    barrier = threading.Barrier(2)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        results[i] = dualpipe.train(mlp_program, 2,
+                                    data=Regression(seed=i)).losses
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert results == alone

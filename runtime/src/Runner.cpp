@@ -84,6 +84,7 @@ private:
     exec.timeout = options.timeout;
     exec.fault = options.fault;
     exec.trace = options.trace;
+    exec.data = options.data;
     return exec;
   }
 
@@ -264,7 +265,7 @@ std::optional<ReferenceResult> referenceFor(const LoadedProgram &program,
   if (!options.check)
     return std::nullopt;
   try {
-    return runReference(program, device);
+    return runReference(program, device, options.data);
   } catch (const std::exception &e) {
     error = "sequential reference: " + causeOf(e);
     return std::nullopt;

@@ -56,7 +56,7 @@ struct RankExecutor::Impl {
        std::map<int64_t, std::unique_ptr<StageWorker>> &stages)
       : program(program), placement(program.placement()), rank(rank),
         transport(transport), options(std::move(options)), stages(stages),
-        data(program.config, this->options.device),
+        data(program.config, this->options.device, this->options.data),
         dtype(scalarType(program.config)) {
     try {
       plan = planRank(program.program(), rank);
@@ -506,8 +506,8 @@ RankExecutor::RankExecutor(const LoadedProgram &program, int64_t rank,
     : rank_(rank) {
   for (int64_t stage : program.placement().stagesOn(rank)) {
     try {
-      stages_[stage] = std::make_unique<StageWorker>(program.file.stages[stage],
-                                                     program, options.device);
+      stages_[stage] = std::make_unique<StageWorker>(
+          program.file.stages[stage], program, options.device, options.data);
     } catch (const std::exception &e) {
       throw RankFailure(
           rank, "building stage " + std::to_string(stage) + ": " + causeOf(e),

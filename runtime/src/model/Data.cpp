@@ -8,9 +8,6 @@
 namespace dualpipe::runtime {
 namespace {
 
-std::mutex installedMutex;
-std::shared_ptr<BatchSource> installed;
-
 torch::ScalarType messageDtype(const TrainConfig &config) {
   return scalarType(config);
 }
@@ -46,15 +43,8 @@ torch::Tensor expect(const torch::Tensor &t, torch::IntArrayRef shape,
 
 } // namespace
 
-void setBatchSource(std::shared_ptr<BatchSource> source) {
-  std::lock_guard<std::mutex> lock(installedMutex);
-  installed = std::move(source);
-}
-
-UserData::UserData() : draws_(std::make_shared<Draws>()) {
-  std::lock_guard<std::mutex> lock(installedMutex);
-  source_ = installed;
-}
+UserData::UserData(std::shared_ptr<BatchSource> source)
+    : source_(std::move(source)), draws_(std::make_shared<Draws>()) {}
 
 int64_t UserData::next(std::map<int64_t, int64_t> &counts, int64_t mb,
                        std::mutex &mutex) {

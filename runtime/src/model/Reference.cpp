@@ -8,16 +8,17 @@
 
 namespace dualpipe::runtime {
 
-ReferenceResult runReference(const LoadedProgram &program,
-                             torch::Device device) {
+ReferenceResult runReference(const LoadedProgram &program, torch::Device device,
+                             std::shared_ptr<BatchSource> data) {
   const Placement &placement = program.placement();
   std::vector<std::unique_ptr<StageWorker>> stages;
   for (const StageSpec &spec : program.file.stages)
-    stages.push_back(std::make_unique<StageWorker>(spec, program, device));
-  DataSource data(program.config, device);
+    stages.push_back(
+        std::make_unique<StageWorker>(spec, program, device, data));
+  DataSource inputs(program.config, device, std::move(data));
   ReferenceResult result;
   for (int64_t mb = 0; mb < placement.microbatches; ++mb) {
-    torch::Tensor x = data.input(mb);
+    torch::Tensor x = inputs.input(mb);
     for (auto &stage : stages)
       x = stage->forward(mb, x);
     result.losses.push_back(x);

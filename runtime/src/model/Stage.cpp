@@ -42,11 +42,12 @@ torch::Tensor DataSource::target(int64_t mb) const {
 }
 
 StageWorker::StageWorker(const StageSpec &spec, const LoadedProgram &program,
-                         torch::Device device)
+                         torch::Device device,
+                         std::shared_ptr<BatchSource> data)
     : stage_(spec.stage), device_(device),
       last_(spec.stage + 1 == program.placement().stages),
       microbatches_(program.placement().microbatches), config_(program.config),
-      data_(program.config, device) {
+      data_(program.config, device, std::move(data)) {
   at::Generator gen = seededGenerator({config_.seed, uint64_t(stage_)});
   layerParams_.push_back(0);
   for (size_t l = 0; l < spec.layers.size(); ++l) {

@@ -32,6 +32,9 @@ options:
                        model: every micro-batch loss bitwise, gradients within
                        1 - 2xy/(x^2+y^2) < 1e-13; mirrors identical every step
   --trace FILE         write the measured timeline as Chrome trace JSON
+  --losses-json FILE   write every step's loss and micro-batch losses as JSON
+                       numbers that read back exactly (the printed losses
+                       have 9 digits)
   --timeout S          bound on every blocking wait, in seconds, 0.001 to 1e6,
                        rounded up to whole milliseconds (default 60)
   --inject-fault R:I[:KIND]
@@ -80,12 +83,15 @@ void checkCombinations(CliOptions &cli) {
   if (cli.programs.size() > 1) {
     if (cli.backend != "threads")
       usageError("several program files run on the threads backend only");
-    if (!cli.tracePath.empty() || cli.fault)
-      usageError("--trace and --inject-fault take a single program file");
+    if (!cli.tracePath.empty() || !cli.lossesPath.empty() || cli.fault)
+      usageError("--trace, --losses-json and --inject-fault take a single "
+                 "program file");
   }
-  // Fail before training, not after it, when the trace cannot be written.
+  // Fail before training, not after it, when an output cannot be written.
   if (!cli.tracePath.empty() && !std::ofstream(cli.tracePath, std::ios::app))
     usageError("cannot write the trace to " + cli.tracePath);
+  if (!cli.lossesPath.empty() && !std::ofstream(cli.lossesPath, std::ios::app))
+    usageError("cannot write the losses to " + cli.lossesPath);
 }
 
 } // namespace
@@ -127,6 +133,8 @@ CliOptions parseArgs(int argc, char **argv) {
       cli.check = true;
     } else if (arg == "--trace") {
       cli.tracePath = valueOf(i, argc, argv);
+    } else if (arg == "--losses-json") {
+      cli.lossesPath = valueOf(i, argc, argv);
     } else if (arg == "--timeout") {
       std::string text = valueOf(i, argc, argv);
       cli.timeoutSeconds = parseNumber(arg, text);

@@ -33,6 +33,7 @@ struct CliOptions {
   /// Checked by the LibTorch half: whether CUDA is there needs LibTorch.
   std::string device = "cpu";
   std::string tracePath;
+  std::string lossesPath;
   double timeoutSeconds = 60;
   int64_t steps = 1;
   bool check = false;

@@ -19,6 +19,8 @@
 #include <iostream>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 using namespace dualpipe;
 using namespace dualpipe::runtime;
 
@@ -63,11 +65,21 @@ std::vector<std::string> rankCommand(int argc, char **argv,
   return command;
 }
 
-void writeTrace(const std::string &path, const std::string &trace) {
+/// `what` names the output in the error ("the trace").
+void writeOutput(const std::string &path, const std::string &text,
+                 const std::string &what) {
   std::ofstream out(path);
-  out << trace << "\n";
+  out << text << "\n";
   if (!out)
-    throw std::runtime_error("cannot write the trace to " + path);
+    throw std::runtime_error("cannot write " + what + " to " + path);
+}
+
+/// --losses-json: JSON numbers are shortest round-trip, so the losses read
+/// back bitwise.
+std::string lossesJson(const RunResult &result) {
+  nlohmann::json json{{"losses", result.stepLosses},
+                      {"microbatch_losses", result.microbatchLosses}};
+  return json.dump();
 }
 
 void printErrors(const std::string &text) {
@@ -97,13 +109,14 @@ int report(const CliOptions &cli, const RunOptions &run,
       std::cout << "check: " << failure << "\n";
     std::cout << checkLine(result, program.placement()) << "\n";
   }
-  if (!cli.tracePath.empty()) {
-    try {
-      writeTrace(cli.tracePath, result.trace);
-    } catch (const std::exception &e) {
-      printErrors(e.what());
-      return kExitFailure;
-    }
+  try {
+    if (!cli.tracePath.empty())
+      writeOutput(cli.tracePath, result.trace, "the trace");
+    if (!cli.lossesPath.empty())
+      writeOutput(cli.lossesPath, lossesJson(result), "the losses");
+  } catch (const std::exception &e) {
+    printErrors(e.what());
+    return kExitFailure;
   }
   std::cout << "summary: " << summaryLine(result, run.steps) << std::endl;
   return result.checkFailures.empty() ? 0 : kExitCheck;

@@ -1,9 +1,9 @@
 //===- Data.h - User-supplied training data ---------------------*- C++ -*-===//
 //
 // By default every step trains on the synthetic batch of DataSource (one
-// fixed batch drawn from the seed). A BatchSource installed with
-// setBatchSource replaces it for the runs that start while it is installed:
-// the Python package's train(data=...) installs one around runThreads.
+// fixed batch drawn from the seed). A run's BatchSource (RunOptions::data)
+// replaces it for that run alone, so that runs in one process (the Python
+// package's train() from several threads) each train on their own data.
 //
 // The sources are asked per (step, micro-batch) by each consumer separately:
 // the rank of the first stage for the input, the rank of the last stage for
@@ -39,16 +39,12 @@ public:
   virtual torch::Tensor target(int64_t step, int64_t mb) = 0;
 };
 
-/// Installs `source` for the runs that start from now on; nullptr restores
-/// the synthetic batch.
-void setBatchSource(std::shared_ptr<BatchSource> source);
-
-/// The data of one consumer (a DataSource): the source installed when it
-/// was made, or none, and its count of draws per micro-batch.
+/// The data of one consumer (a DataSource): its run's source, or none, and
+/// its count of draws per micro-batch.
 class UserData {
 public:
-  UserData();
-  /// Whether a BatchSource was installed when this was made.
+  explicit UserData(std::shared_ptr<BatchSource> source);
+  /// Whether the run has a BatchSource (else the synthetic batch).
   bool active() const { return source_ != nullptr; }
   /// The next step's input / target of `mb`, checked against `config`;
   /// throws std::runtime_error naming the step, the micro-batch and what

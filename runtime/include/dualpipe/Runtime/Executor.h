@@ -60,6 +60,8 @@ struct ExecutorOptions {
   std::chrono::milliseconds timeout{60000};
   std::optional<FaultSpec> fault;
   bool trace = false;
+  /// The run's data (RunOptions::data); null: the synthetic batch.
+  std::shared_ptr<BatchSource> data;
 };
 
 /// What one rank did in one step.

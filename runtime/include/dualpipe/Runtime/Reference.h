@@ -24,9 +24,11 @@ struct ReferenceResult {
 
 /// Runs one step from the initial weights. Throws std::runtime_error.
 /// Every micro-batch through every stage in order, on `device`: the same
-/// kernels as the pipeline on that device, one stream, no overlap.
+/// kernels as the pipeline on that device, one stream, no overlap. `data`:
+/// the run's BatchSource, or null for the synthetic batch.
 ReferenceResult runReference(const LoadedProgram &program,
-                             torch::Device device = torch::kCPU);
+                             torch::Device device = torch::kCPU,
+                             std::shared_ptr<BatchSource> data = nullptr);
 
 /// 1 - 2 sum(xy) / sum(x^2 + y^2), computed in double: 0 for equal tensors,
 /// about the squared relative error for close ones, 1 for orthogonal ones;

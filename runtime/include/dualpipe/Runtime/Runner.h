@@ -11,6 +11,7 @@
 #ifndef DUALPIPE_RUNTIME_RUNNER_H
 #define DUALPIPE_RUNTIME_RUNNER_H
 
+#include "dualpipe/Runtime/Data.h"
 #include "dualpipe/Runtime/Device.h"
 #include "dualpipe/Runtime/Executor.h"
 #include "dualpipe/Runtime/Program.h"
@@ -18,6 +19,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +51,9 @@ struct RunOptions {
   /// Bound on every blocking wait (messages, gathers, rendezvous).
   std::chrono::milliseconds timeout{60000};
   std::optional<FaultSpec> fault;
+  /// This run's training data (Data.h), asked by every rank of this process
+  /// and the --check reference; null: the synthetic batch.
+  std::shared_ptr<BatchSource> data;
   /// Receives progress lines ("step 1: loss ...") on the process of rank 0.
   std::function<void(const std::string &)> progress;
 };

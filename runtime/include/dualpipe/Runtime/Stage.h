@@ -29,11 +29,13 @@ namespace dualpipe::runtime {
 /// The rows are drawn on the CPU and then moved to `device`, so that a
 /// device run trains on exactly the rows of a CPU run (CUDA's generators
 /// draw other numbers from the same seed).
+/// A run's BatchSource, where it has one, replaces the synthetic batch.
 class DataSource {
 public:
   explicit DataSource(const TrainConfig &config,
-                      torch::Device device = torch::kCPU)
-      : config_(config), device_(device) {}
+                      torch::Device device = torch::kCPU,
+                      std::shared_ptr<BatchSource> source = nullptr)
+      : config_(config), user_(std::move(source)), device_(device) {}
   torch::Tensor input(int64_t mb) const;
   /// mse: a tensor of the message shape; cross_entropy: class ids (int64)
   /// of the message shape without its last dimension.
@@ -41,7 +43,7 @@ public:
 
 private:
   TrainConfig config_;
-  UserData user_; // replaces the synthetic batch where a source is installed
+  UserData user_;
   torch::Device device_;
 };
 
@@ -77,9 +79,11 @@ class StageWorker {
 public:
   /// Parameters are drawn from (seed, stage) on the CPU, then moved to
   /// `device`, so the two DualPipe copies of a stage, and the reference's
-  /// copy, start identical on every device.
+  /// copy, start identical on every device. The last stage draws its
+  /// targets from `data` (the run's BatchSource), or the synthetic batch.
   StageWorker(const StageSpec &spec, const LoadedProgram &program,
-              torch::Device device = torch::kCPU);
+              torch::Device device = torch::kCPU,
+              std::shared_ptr<BatchSource> data = nullptr);
 
   int64_t stage() const { return stage_; }
   torch::Device device() const { return device_; }

@@ -1,0 +1,77 @@
+"""train()'s ``data`` argument: what it accepts, checked before a run."""
+
+from typing import Callable, List, Optional, Tuple
+
+#: (step, microbatch) -> (input, target), both counted from 0.
+Batch = Callable[[int, int], Tuple[object, object]]
+
+
+def _shapes(document: dict) -> Tuple[List[int], List[int], str]:
+    """The input and target shape of one micro-batch, and the input dtype
+    (torch's name), from a program document with its final loss."""
+    message = document["message"]
+    shape = list(message["shape"])
+    if document["model"].get("loss", "mse") == "cross_entropy":
+        return shape, shape[:-1], message["dtype"]
+    return shape, shape, message["dtype"]
+
+
+def _check_stack(tensor: object, argument: str, rows: List[int],
+                 dtype: Optional[str], microbatches: int,
+                 steps: int) -> int:
+    """The number of leading dimensions (1: [microbatch, ...] or 2:
+    [step, microbatch, ...]) of a stacked data tensor, or ValueError."""
+    import torch
+    if not isinstance(tensor, torch.Tensor):
+        raise TypeError(f"{argument}: expected a torch.Tensor, got "
+                        f"{type(tensor).__name__}")
+    shape = list(tensor.shape)
+    for lead, expected in ((1, [microbatches]), (2, [steps, microbatches])):
+        if shape == expected + rows:
+            break
+    else:
+        raise ValueError(
+            f"{argument}: expected shape {[microbatches] + rows} (a "
+            f"micro-batch each, every step) or {[steps, microbatches] + rows}"
+            f" (per step), got {shape}")
+    if dtype is not None and str(tensor.dtype) != f"torch.{dtype}":
+        raise ValueError(f"{argument}: expected dtype {dtype}, got "
+                         f"{str(tensor.dtype).replace('torch.', '')}")
+    return lead
+
+
+def batches(data: object, document: dict, steps: int) -> Optional[Batch]:
+    """The callable the runtime asks for each (step, micro-batch), from
+    ``data``: None (the synthetic batch), a callable, or a pair
+    ``(inputs, targets)`` of tensors stacked over the micro-batches
+    (``[microbatches, *shape]``, the same batch every step) or over steps
+    and micro-batches (``[steps, microbatches, *shape]``)."""
+    import torch
+    if data is None or callable(data):
+        return data  # type: ignore[return-value]
+    if isinstance(data, torch.Tensor):
+        # The seam for token streams: a language-model program (issue #12's
+        # embedding layer) will hand this tensor to the runtime's
+        # TokenSource; the programs of this build take activations.
+        raise ValueError(
+            "data: a single tensor is a token stream, which needs a "
+            "language-model program (an embedding first layer); this "
+            "program takes a pair (inputs, targets) of tensors or a "
+            "callable (step, microbatch) -> (input, target)")
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise TypeError(f"data: expected a callable (step, microbatch) -> "
+                        f"(input, target) or a pair (inputs, targets) of "
+                        f"tensors, got {type(data).__name__}")
+    microbatches = int(document["schedule"]["microbatches"])
+    input_shape, target_shape, dtype = _shapes(document)
+    target_dtype = dtype if target_shape == input_shape else "int64"
+    inputs, targets = data
+    lead = _check_stack(inputs, "data[0]", input_shape, dtype, microbatches,
+                        steps)
+    if _check_stack(targets, "data[1]", target_shape, target_dtype,
+                    microbatches, steps) != lead:
+        raise ValueError(f"data: inputs {list(inputs.shape)} and targets "
+                         f"{list(targets.shape)} stack different dimensions")
+    if lead == 1:
+        return lambda step, mb: (inputs[mb], targets[mb])
+    return lambda step, mb: (inputs[step][mb], targets[step][mb])
