@@ -36,7 +36,7 @@ struct LayerSpec {
 ///   [mb, seq, hidden] then, else [mb, hidden])   "classes": int
 ///   (cross_entropy: targets in [0, classes), logits = the first `classes`
 ///   columns of the last stage's output; a language model's classes are
-///   its vocabulary, vocabSize())   "dtype": "float32" | "float64"
+///   its vocabulary, vocabSize())   "dtype": one of ElementTypes.h
 struct ModelSpec {
   std::string name;
   std::vector<LayerSpec> layers;

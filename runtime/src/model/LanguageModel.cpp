@@ -2,6 +2,7 @@
 
 #include "LanguageModel.h"
 
+#include "dualpipe/Runtime/ElementType.h"
 #include "dualpipe/Schedule/Kernels.h"
 
 #include <cmath>
@@ -13,8 +14,7 @@ namespace {
 constexpr double kInitStd = 0.02;
 
 torch::TensorOptions floatOptions(const TrainConfig &config) {
-  return torch::TensorOptions().dtype(config.float64 ? torch::kFloat64
-                                                     : torch::kFloat32);
+  return torch::TensorOptions().dtype(scalarType(config));
 }
 
 torch::Tensor normal(std::vector<int64_t> shape, const TrainConfig &config,
