@@ -3,6 +3,7 @@
 #include "dualpipe/Schedule/Model.h"
 
 #include "dualpipe/Schedule/ElementTypes.h"
+#include "dualpipe/Schedule/Kernels.h"
 #include "dualpipe/Schedule/Limits.h"
 
 #include <algorithm>
@@ -367,6 +368,22 @@ std::optional<TensorSpec> messageSpec(const ModelSpec &model,
     spec.dtype = it->get<std::string>();
   }
   return spec;
+}
+
+int64_t vocabSize(const ModelSpec &model) {
+  if (model.layers.empty() || model.layers.front().kernel != kEmbeddingKernel)
+    return 0;
+  const nlohmann::json &attrs = model.layers.front().attrs;
+  auto it = attrs.find("vocab");
+  if (it == attrs.end() || !it->is_number_integer() || it->get<int64_t>() < 1)
+    return 0;
+  return it->get<int64_t>();
+}
+
+TensorSpec inputSpec(const ModelSpec &model, const TensorSpec &message) {
+  if (model.layers.empty() || model.layers.front().kernel != kEmbeddingKernel)
+    return message;
+  return TensorSpec{{message.shape.begin(), message.shape.end() - 1}, "int64"};
 }
 
 int64_t elementCount(const TensorSpec &spec) {

@@ -10,6 +10,7 @@
 #include "ProgramJsonNames.h"
 #include "dualpipe/Schedule/ElementTypes.h"
 #include "dualpipe/Schedule/Generate.h"
+#include "dualpipe/Schedule/Kernels.h"
 #include "dualpipe/Schedule/Limits.h"
 #include "dualpipe/Schedule/ProgramJson.h"
 
@@ -278,12 +279,7 @@ json readModelConfig(const json &model, const TensorSpec &message) {
   json config;
   config["loss"] = oneOf(model, path, "loss", {"mse", "cross_entropy"});
   if (config["loss"] == "cross_entropy") {
-    int64_t classes = integerField(model, path, "classes", 1);
-    if (classes > message.shape.back())
-      fail(path + ".classes", std::to_string(classes) +
-                                  " classes exceed the hidden size " +
-                                  std::to_string(message.shape.back()));
-    config["classes"] = classes;
+    config["classes"] = integerField(model, path, "classes", 1);
   }
   const json &optimizer = field(model, path, "optimizer");
   config["optimizer"] =
@@ -310,6 +306,42 @@ json readModelConfig(const json &model, const TensorSpec &message) {
     fail(mbPath, "implies message shape " + json(shape).dump() +
                      ", but message.shape is " + json(message.shape).dump());
   return config;
+}
+
+/// Logits are the first `classes` columns of the last layer's output: the
+/// message, or an lm_head's vocabulary-wide logits.
+void checkClasses(const ModelSpec &model, const TensorSpec &message) {
+  auto it = model.config.find("classes");
+  if (it == model.config.end() || model.layers.back().kernel == kLmHeadKernel)
+    return;
+  int64_t classes = it->get<int64_t>();
+  if (classes > message.shape.back())
+    fail("model.classes", std::to_string(classes) +
+                              " classes exceed the hidden size " +
+                              std::to_string(message.shape.back()));
+}
+
+/// "input" is optional (files from before it default to what the model
+/// implies) but must agree with the model when present.
+TensorSpec readInput(const json &root, const ModelSpec &model,
+                     const TensorSpec &message) {
+  TensorSpec expected = inputSpec(model, message);
+  if (!root.contains("input"))
+    return expected;
+  const json &input = field(root, "", "input");
+  TensorSpec spec;
+  spec.shape =
+      integerList(arrayField(input, "input", "shape"), "input.shape", 1);
+  // Anything but the expected dtype is refused below.
+  spec.dtype = stringField(input, "input", "dtype");
+  if (spec != expected)
+    fail("input",
+         "is " + json(spec.shape).dump() + " " + spec.dtype +
+             ", but the model (" +
+             (expected.dtype == "int64" ? "first layer embedding: token ids"
+                                        : "no embedding: the message") +
+             ") reads " + json(expected.shape).dump() + " " + expected.dtype);
+  return spec;
 }
 
 //===----------------------------------------------------------------------===//
@@ -421,6 +453,8 @@ std::optional<ProgramFile> programFromJson(const json &root, std::string &error,
     for (const StageSpec &stage : file.stages)
       file.model.layers.insert(file.model.layers.end(), stage.layers.begin(),
                                stage.layers.end());
+    checkClasses(file.model, file.message);
+    file.input = readInput(root, file.model, file.message);
     file.program.ranks = readPrograms(root, placement);
     std::vector<Finding> findings = verifyProgram(file.program, verify);
     if (!findings.empty()) {

@@ -86,7 +86,9 @@ json modelJson(const ModelSpec &model, const std::vector<StageSpec> &stages,
   out["name"] = model.name;
   out["loss"] = config.value("loss", json(kDefaultLoss));
   if (out["loss"] == "cross_entropy")
-    out["classes"] = config.value("classes", json(message.shape.back()));
+    out["classes"] =
+        config.value("classes", json(vocabSize(model) ? vocabSize(model)
+                                                      : message.shape.back()));
   json optimizer{{"name", config.value("optimizer", json(kDefaultOptimizer))},
                  {"lr", config.value("lr", json(kDefaultLr))}};
   for (const char *key : {"momentum", "weight_decay"})
@@ -128,6 +130,8 @@ json programToJson(const Program &program, const ModelSpec &model,
   if (program.placement.kind == PlacementKind::Dual)
     out["mirrors"] = mirrorTable(program.placement);
   out["message"] = json{{"shape", message.shape}, {"dtype", message.dtype}};
+  TensorSpec input = inputSpec(model, message);
+  out["input"] = json{{"shape", input.shape}, {"dtype", input.dtype}};
   out["model"] = modelJson(model, stages, message);
   json programs = json::array();
   for (size_t r = 0; r < program.ranks.size(); ++r) {

@@ -2,6 +2,7 @@
 
 #include "dualpipe/Runtime/Program.h"
 #include "dualpipe/Schedule/JsonText.h"
+#include "dualpipe/Schedule/Kernels.h"
 
 #include <cerrno>
 #include <cstring>
@@ -46,6 +47,8 @@ TrainConfig trainConfig(const ProgramFile &file) {
   train.seed = config["seed"].get<uint64_t>();
   train.dtype = file.message.dtype;
   train.messageShape = file.message.shape;
+  train.inputShape = file.input.shape;
+  train.tokenInput = file.input.dtype == "int64";
   return train;
 }
 
@@ -62,13 +65,18 @@ std::string checkOptimizer(const TrainConfig &config) {
 
 std::string checkLayers(const ProgramFile &file, const TrainConfig &config,
                         const std::string &baseDir) {
+  int64_t index = 0, count = static_cast<int64_t>(file.model.layers.size());
   for (const StageSpec &stage : file.stages)
-    for (size_t l = 0; l < stage.layers.size(); ++l) {
+    for (size_t l = 0; l < stage.layers.size(); ++l, ++index) {
       std::string path = "model.stages[" + std::to_string(stage.stage) +
                          "].layers[" + std::to_string(l) + "]";
       if (std::string bad = checkLayer(stage.layers[l], config, baseDir, path);
           !bad.empty())
         return bad;
+      if (std::string bad =
+              layerPositionError(stage.layers[l].kernel, index, 1, count);
+          !bad.empty())
+        return path + ".kernel: " + bad;
     }
   return "";
 }

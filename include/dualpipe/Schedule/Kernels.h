@@ -11,23 +11,51 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace dualpipe {
 
-inline constexpr std::array<std::string_view, 4> kKernelNames = {
-    "mlp", "transformer", "identity", "torchscript"};
+inline constexpr std::array<std::string_view, 6> kKernelNames = {
+    "mlp", "transformer", "identity", "torchscript", "embedding", "lm_head"};
 
 /// The kernel whose `path` attribute names a TorchScript module file.
 inline constexpr std::string_view kTorchScriptKernel = "torchscript";
+
+/// Token ids in, activations out: the input of the whole model.
+inline constexpr std::string_view kEmbeddingKernel = "embedding";
+/// Activations in, logits over the vocabulary out: what the loss reads.
+inline constexpr std::string_view kLmHeadKernel = "lm_head";
+
+/// Empty if a layer of `kernel` may fill the expanded layers [first,
+/// first + repeat) of a model of `count` layers, else why not. The one
+/// statement of the rule for the dialect verifier and the runtime's loader.
+inline std::string layerPositionError(std::string_view kernel, int64_t first,
+                                      int64_t repeat, int64_t count) {
+  std::string at = "it is layer " + std::to_string(first) +
+                   (repeat > 1 ? " (repeated " + std::to_string(repeat) + "x)"
+                               : std::string()) +
+                   " of " + std::to_string(count);
+  if (kernel == kEmbeddingKernel && (first != 0 || repeat != 1))
+    return "an embedding must be the model's first layer, once: it turns the "
+           "input token ids into activations, which every other layer "
+           "takes (" +
+           at + ")";
+  if (kernel == kLmHeadKernel && (first + repeat != count || repeat != 1))
+    return "an lm_head must be the model's last layer, once: its logits over "
+           "the vocabulary are what the loss reads, not activations for "
+           "another layer (" +
+           at + ")";
+  return "";
+}
 
 inline bool isKnownKernel(std::string_view name) {
   return std::find(kKernelNames.begin(), kKernelNames.end(), name) !=
          kKernelNames.end();
 }
 
-/// "mlp, transformer, identity, torchscript", for error messages.
+/// "mlp, transformer, ...", for error messages.
 inline std::string knownKernelsText() {
   std::string text;
   for (std::string_view name : kKernelNames)

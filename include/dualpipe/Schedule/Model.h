@@ -35,7 +35,8 @@ struct LayerSpec {
 ///   "hidden": int (activation width)   "seq_len": int (activations are
 ///   [mb, seq, hidden] then, else [mb, hidden])   "classes": int
 ///   (cross_entropy: targets in [0, classes), logits = the first `classes`
-///   columns of the last stage's output)   "dtype": one of ElementTypes.h
+///   columns of the last stage's output; a language model's classes are
+///   its vocabulary, vocabSize())   "dtype": one of ElementTypes.h
 struct ModelSpec {
   std::string name;
   std::vector<LayerSpec> layers;
@@ -94,6 +95,18 @@ struct TensorSpec {
 /// error names the missing or bad key.
 std::optional<TensorSpec> messageSpec(const ModelSpec &model,
                                       std::string &error);
+
+/// The vocabulary of a language model: the "vocab" attribute of its first
+/// layer when that is an embedding; 0 otherwise, or when "vocab" is not a
+/// positive integer (the runtime's kernel check names that).
+int64_t vocabSize(const ModelSpec &model);
+
+/// What the first stage reads: for a model whose first layer is an
+/// embedding, token ids, int64 of the message shape without its last
+/// dimension; otherwise the message itself. (The last stage's target
+/// follows from the loss: the message for mse, int64 class ids of the
+/// message shape without its last dimension for cross_entropy.)
+TensorSpec inputSpec(const ModelSpec &model, const TensorSpec &message);
 
 /// Number of elements of a shape (1 for a scalar).
 int64_t elementCount(const TensorSpec &spec);

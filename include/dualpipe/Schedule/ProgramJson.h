@@ -42,6 +42,8 @@ struct ProgramFile {
   ModelSpec model;
   std::vector<StageSpec> stages;
   TensorSpec message;
+  /// The first stage's input (inputSpec()): the message, or token ids.
+  TensorSpec input;
 };
 
 /// How the reader verifies: the first finding only, under the rendezvous

@@ -195,7 +195,9 @@ struct RankExecutor::Impl {
                                               : "the output gradient");
     } else if (c.kind == OpKind::F) {
       input = data.input(c.mb);
-      checkMessage(input, "the input activation");
+      // Token ids are no message; DataSource checks them.
+      if (!program.config.tokenInput)
+        checkMessage(input, "the input activation");
     }
     double start = nowUs();
     int32_t startMark = timing() ? device->mark(op.stream) : -1;

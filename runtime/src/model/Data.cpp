@@ -41,6 +41,15 @@ torch::Tensor expect(const torch::Tensor &t, torch::IntArrayRef shape,
   return t.detach().to(torch::kCPU).contiguous().clone();
 }
 
+void checkIds(const torch::Tensor &ids, int64_t classes, const char *what,
+              const char *unit, int64_t step, int64_t mb) {
+  if (ids.numel() > 0 &&
+      (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= classes))
+    refuse(what, step, mb,
+           std::string("holds a ") + unit + " outside [0, " +
+               std::to_string(classes) + ")");
+}
+
 } // namespace
 
 UserData::UserData(std::shared_ptr<BatchSource> source)
@@ -54,8 +63,13 @@ int64_t UserData::next(std::map<int64_t, int64_t> &counts, int64_t mb,
 
 torch::Tensor UserData::input(int64_t mb, const TrainConfig &config) const {
   int64_t step = next(draws_->input, mb, draws_->mutex);
-  return expect(source_->input(step, mb), config.messageShape,
-                messageDtype(config), "input", step, mb);
+  if (!config.tokenInput)
+    return expect(source_->input(step, mb), config.messageShape,
+                  messageDtype(config), "input", step, mb);
+  torch::Tensor ids = expect(source_->input(step, mb), config.inputShape,
+                             torch::kLong, "input", step, mb);
+  checkIds(ids, config.classes, "input", "token id", step, mb);
+  return ids;
 }
 
 torch::Tensor UserData::target(int64_t mb, const TrainConfig &config) const {
@@ -67,11 +81,7 @@ torch::Tensor UserData::target(int64_t mb, const TrainConfig &config) const {
   std::vector<int64_t> rows(config.messageShape.begin(),
                             config.messageShape.end() - 1);
   torch::Tensor ids = expect(t, rows, torch::kLong, "target", step, mb);
-  if (ids.numel() > 0 && (ids.min().item<int64_t>() < 0 ||
-                          ids.max().item<int64_t>() >= config.classes))
-    refuse("target", step, mb,
-           "holds a class id outside [0, " + std::to_string(config.classes) +
-               ")");
+  checkIds(ids, config.classes, "target", "class id", step, mb);
   return ids;
 }
 

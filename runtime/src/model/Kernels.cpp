@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dualpipe/Schedule/Kernels.h"
+#include "LanguageModel.h"
 #include "dualpipe/Runtime/ElementType.h"
 #include "dualpipe/Runtime/Stage.h"
 
@@ -316,6 +317,8 @@ std::string checkLayer(const LayerSpec &spec, const TrainConfig &config,
       checkKnownAttrs(spec, path, {});
     else if (spec.kernel == "torchscript")
       scriptPath(spec, baseDir, path);
+    else if (isLanguageKernel(spec.kernel))
+      return checkLanguageLayer(spec, config, path);
     else
       fail(path + ".kernel", "unknown kernel \"" + spec.kernel +
                                  "\" (known: " + knownKernelsText() + ")");
@@ -342,6 +345,8 @@ std::unique_ptr<Layer> makeLayer(const LayerSpec &spec,
   if (spec.kernel == "torchscript")
     return std::make_unique<ScriptLayer>(scriptPath(spec, baseDir, path),
                                          config, path);
+  if (isLanguageKernel(spec.kernel))
+    return makeLanguageLayer(spec, config, generator);
   fail(path + ".kernel", "unknown kernel \"" + spec.kernel + "\"");
 }
 

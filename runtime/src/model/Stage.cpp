@@ -22,6 +22,10 @@ torch::Tensor DataSource::input(int64_t mb) const {
     return user_.input(mb, config_).to(device_);
   at::Generator gen =
       seededGenerator({config_.seed, kInputStream, uint64_t(mb)});
+  if (config_.tokenInput)
+    return torch::randint(0, config_.classes, config_.inputShape, gen,
+                          torch::TensorOptions().dtype(torch::kLong))
+        .to(device_);
   return torch::randn(config_.messageShape, gen, dataOptions(config_))
       .to(device_);
 }

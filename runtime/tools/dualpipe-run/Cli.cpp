@@ -31,6 +31,12 @@ options:
   --check              compare the first step with a sequential run of the same
                        model: every micro-batch loss bitwise, gradients within
                        1 - 2xy/(x^2+y^2) < 1e-13; mirrors identical every step
+  --data FILE          train a language model on the token stream in FILE:
+                       each step's micro-batches are windows of seq_len + 1
+                       tokens drawn from (seed, step, micro-batch); without
+                       it, synthetic data (docs/training.md)
+  --data-format F      uint16 (default): flat little-endian uint16 tokens
+                       (nanoGPT's train.bin); bytes: one token per byte
   --trace FILE         write the measured timeline as Chrome trace JSON
   --losses-json FILE   write every step's loss and micro-batch losses as JSON
                        numbers that read back exactly (the printed losses
@@ -131,6 +137,13 @@ CliOptions parseArgs(int argc, char **argv) {
       cli.spawn = true;
     } else if (arg == "--check") {
       cli.check = true;
+    } else if (arg == "--data") {
+      cli.dataPath = valueOf(i, argc, argv);
+    } else if (arg == "--data-format") {
+      cli.dataFormat = valueOf(i, argc, argv);
+      if (cli.dataFormat != "uint16" && cli.dataFormat != "bytes")
+        usageError("--data-format must be uint16 or bytes, got '" +
+                   cli.dataFormat + "'");
     } else if (arg == "--trace") {
       cli.tracePath = valueOf(i, argc, argv);
     } else if (arg == "--losses-json") {

@@ -38,6 +38,9 @@ struct CliOptions {
   int64_t steps = 1;
   bool check = false;
   std::optional<FaultSpec> fault;
+  /// Token file for a language model; empty: synthetic data.
+  std::string dataPath;
+  std::string dataFormat = "uint16";
   /// timeoutSeconds rounded up to whole milliseconds.
   int64_t timeoutMilliseconds() const;
 };

@@ -11,6 +11,7 @@
 #include "dualpipe/Runtime/Device.h"
 #include "dualpipe/Runtime/Runner.h"
 #include "dualpipe/Runtime/Spawn.h"
+#include "dualpipe/Runtime/Tokens.h"
 
 #include <algorithm>
 #include <cmath>
@@ -133,6 +134,24 @@ std::string header(const LoadedProgram &program, const std::string &backend) {
          " backend";
 }
 
+/// Installs the --data token stream for `program`'s runs; false (after
+/// printing why) if it does not load or does not fit the program.
+bool installData(const CliOptions &cli, const LoadedProgram &program) {
+  if (cli.dataPath.empty()) {
+    setBatchSource(nullptr);
+    return true;
+  }
+  std::string error;
+  auto source = TokenSource::open(
+      cli.dataPath, *parseTokenFormat(cli.dataFormat), program.config, error);
+  if (!source) {
+    printErrors("--data " + error);
+    return false;
+  }
+  setBatchSource(std::move(source));
+  return true;
+}
+
 /// Runs every program on the threads backend, in order; returns the highest
 /// exit status. A program that does not load fails alone.
 int runThreadsSweep(const CliOptions &cli, const RunOptions &run) {
@@ -142,6 +161,10 @@ int runThreadsSweep(const CliOptions &cli, const RunOptions &run) {
     auto program = loadProgramFile(path, error);
     if (!program) {
       printErrors(error);
+      status = std::max(status, kExitUsage);
+      continue;
+    }
+    if (!installData(cli, *program)) {
       status = std::max(status, kExitUsage);
       continue;
     }
@@ -165,6 +188,8 @@ int main(int argc, char **argv) {
     printErrors(error);
     return kExitUsage;
   }
+  if (!cli.spawn && !installData(cli, *program))
+    return kExitUsage;
   if (run.fault)
     if (std::string bad = checkFaultSpec(*run.fault, program->program());
         !bad.empty())

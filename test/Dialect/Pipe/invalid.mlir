@@ -256,3 +256,29 @@ pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) {
 // expected-error @+1 {{'pipe.schedule' op attribute 'level' failed to satisfy constraint: 64-bit signless integer attribute whose minimum value is 2 whose maximum value is 3}}
 pipe.schedule @s placement(standard) ranks(1) stages(1) microbatches(1) level(4) {
 }
+
+// -----
+
+pipe.model @lm config {hidden = 8} {
+  pipe.layer kernel("transformer") {heads = 2}
+  // expected-error @+1 {{'pipe.layer' op an embedding must be the model's first layer, once: it turns the input token ids into activations, which every other layer takes (it is layer 1 of 3)}}
+  pipe.layer kernel("embedding") {vocab = 256}
+  pipe.layer kernel("lm_head")
+}
+
+// -----
+
+pipe.model @lm config {hidden = 8} {
+  pipe.layer kernel("embedding") {vocab = 256}
+  // expected-error @+1 {{'pipe.layer' op an lm_head must be the model's last layer, once: its logits over the vocabulary are what the loss reads, not activations for another layer (it is layer 1 of 3)}}
+  pipe.layer kernel("lm_head")
+  pipe.layer kernel("transformer") {heads = 2}
+}
+
+// -----
+
+pipe.model @lm config {hidden = 8} {
+  // expected-error @+1 {{'pipe.layer' op an embedding must be the model's first layer, once: it turns the input token ids into activations, which every other layer takes (it is layer 0 (repeated 2x) of 3)}}
+  pipe.layer kernel("embedding") repeat(2) {vocab = 256}
+  pipe.layer kernel("lm_head")
+}

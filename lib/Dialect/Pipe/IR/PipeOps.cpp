@@ -6,10 +6,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dualpipe/Dialect/Pipe/IR/PipeOps.h"
+#include "dualpipe/Schedule/Kernels.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/DenseSet.h"
+#include <limits>
 
 using namespace mlir;
 using namespace dualpipe::pipe;
@@ -224,6 +226,24 @@ LogicalResult ModelOp::verifyRegions() {
   }
   if (!hasLayer)
     return emitOpError() << "model '" << getSymName() << "' has no layers";
+  // Saturating: a count past int64 is refused by the partitioner, and the
+  // positions below only need to tell first and last apart.
+  auto add = [](int64_t a, int64_t b) {
+    return a > std::numeric_limits<int64_t>::max() - b
+               ? std::numeric_limits<int64_t>::max()
+               : a + b;
+  };
+  int64_t count = 0;
+  for (LayerOp layer : getBody().front().getOps<LayerOp>())
+    count = add(count, layer.getRepeat());
+  int64_t first = 0;
+  for (LayerOp layer : getBody().front().getOps<LayerOp>()) {
+    std::string bad = dualpipe::layerPositionError(layer.getKernel(), first,
+                                                   layer.getRepeat(), count);
+    if (!bad.empty())
+      return layer.emitOpError() << bad;
+    first = add(first, layer.getRepeat());
+  }
   return success();
 }
 

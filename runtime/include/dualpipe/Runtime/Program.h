@@ -36,6 +36,11 @@ struct TrainConfig {
   /// [rows, seq, hidden].
   std::vector<int64_t> messageShape;
   int64_t hidden() const { return messageShape.back(); }
+  /// The first stage's input: the message, or for a language model (first
+  /// layer embedding) int64 token ids of shape [rows, seq], whose
+  /// vocabulary is `classes`.
+  std::vector<int64_t> inputShape;
+  bool tokenInput = false;
 };
 
 struct LoadedProgram {
