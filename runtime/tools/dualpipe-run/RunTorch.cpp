@@ -134,13 +134,13 @@ std::string header(const LoadedProgram &program, const std::string &backend) {
          " backend";
 }
 
-/// Installs the --data token stream for `program`'s runs; false (after
-/// printing why) if it does not load or does not fit the program.
-bool installData(const CliOptions &cli, const LoadedProgram &program) {
-  if (cli.dataPath.empty()) {
-    setBatchSource(nullptr);
+/// Sets `run`'s data to the --data token stream for `program`; false
+/// (after printing why) if it does not load or does not fit the program.
+bool installData(const CliOptions &cli, const LoadedProgram &program,
+                 RunOptions &run) {
+  run.data = nullptr;
+  if (cli.dataPath.empty())
     return true;
-  }
   std::string error;
   auto source = TokenSource::open(
       cli.dataPath, *parseTokenFormat(cli.dataFormat), program.config, error);
@@ -148,13 +148,13 @@ bool installData(const CliOptions &cli, const LoadedProgram &program) {
     printErrors("--data " + error);
     return false;
   }
-  setBatchSource(std::move(source));
+  run.data = std::move(source);
   return true;
 }
 
 /// Runs every program on the threads backend, in order; returns the highest
 /// exit status. A program that does not load fails alone.
-int runThreadsSweep(const CliOptions &cli, const RunOptions &run) {
+int runThreadsSweep(const CliOptions &cli, RunOptions run) {
   int status = 0;
   for (const std::string &path : cli.programs) {
     std::string error;
@@ -164,7 +164,7 @@ int runThreadsSweep(const CliOptions &cli, const RunOptions &run) {
       status = std::max(status, kExitUsage);
       continue;
     }
-    if (!installData(cli, *program)) {
+    if (!installData(cli, *program, run)) {
       status = std::max(status, kExitUsage);
       continue;
     }
@@ -188,7 +188,7 @@ int main(int argc, char **argv) {
     printErrors(error);
     return kExitUsage;
   }
-  if (!cli.spawn && !installData(cli, *program))
+  if (!cli.spawn && !installData(cli, *program, run))
     return kExitUsage;
   if (run.fault)
     if (std::string bad = checkFaultSpec(*run.fault, program->program());
