@@ -37,6 +37,10 @@ struct CliOptions {
   int64_t steps = 1;
   bool check = false;
   std::optional<FaultSpec> fault;
+  /// Checkpoints (docs/checkpoints.md).
+  std::string saveDir;
+  int64_t saveEvery = 0;
+  std::string loadDir;
   /// timeoutSeconds rounded up to whole milliseconds.
   int64_t timeoutMilliseconds() const;
 };

@@ -11,6 +11,7 @@
 #include "dualpipe/Runtime/Device.h"
 #include "dualpipe/Runtime/Runner.h"
 #include "dualpipe/Runtime/Spawn.h"
+#include "model/Checkpoint.h"
 
 #include <algorithm>
 #include <cmath>
@@ -39,6 +40,9 @@ RunOptions runOptions(const CliOptions &cli) {
   run.check = cli.check;
   run.trace = !cli.tracePath.empty();
   run.fault = cli.fault;
+  run.saveDir = cli.saveDir;
+  run.saveEvery = cli.saveEvery;
+  run.loadDir = cli.loadDir;
   run.timeout = std::chrono::milliseconds(cli.timeoutMilliseconds());
   run.progress = [](const std::string &line) {
     std::cout << line << std::endl;
@@ -105,7 +109,8 @@ int report(const CliOptions &cli, const RunOptions &run,
       return kExitFailure;
     }
   }
-  std::cout << "summary: " << summaryLine(result, run.steps) << std::endl;
+  std::cout << "summary: " << summaryLine(result, run.steps - run.firstStep)
+            << std::endl;
   return result.checkFailures.empty() ? 0 : kExitCheck;
 }
 
@@ -156,6 +161,14 @@ int main(int argc, char **argv) {
     if (std::string bad = checkFaultSpec(*run.fault, program->program());
         !bad.empty())
       usageError(bad);
+  if (!run.loadDir.empty() && !cli.spawn) {
+    auto step = openCheckpoint(run.loadDir, *program, error);
+    if (!step) {
+      printErrors(error);
+      return kExitUsage;
+    }
+    run.firstStep = *step;
+  }
   if (cli.spawn) {
     // Ranks bound every wait by the timeout; a rank still running that long
     // after another failed is stuck and gets killed.
