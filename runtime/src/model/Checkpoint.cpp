@@ -97,6 +97,8 @@ const std::map<std::string, torch::ScalarType> &dtypes() {
   static const std::map<std::string, torch::ScalarType> names{
       {"float32", torch::kFloat32},
       {"float64", torch::kFloat64},
+      {"bfloat16", torch::kBFloat16},
+      {"float16", torch::kHalf},
       {"int64", torch::kLong}};
   return names;
 }
@@ -308,7 +310,7 @@ void checkManifest(const Manifest &manifest, const LoadedProgram &program) {
     fail(file, "model.optimizer: " + optimizer + " in the checkpoint, " +
                    optimizerName(program.config) + " in the model");
   std::string dtype = stringField(model, "dtype", "model", file);
-  std::string want = program.config.float64 ? "float64" : "float32";
+  const std::string &want = program.config.dtype;
   if (dtype != want)
     fail(file, "model.dtype: " + dtype + " in the checkpoint, " + want +
                    " in the model");
@@ -518,7 +520,7 @@ void writeManifest(const std::string &dir, int64_t step,
                 {"model",
                  {{"layers", count},
                   {"optimizer", optimizerName(program.config)},
-                  {"dtype", program.config.float64 ? "float64" : "float32"},
+                  {"dtype", program.config.dtype},
                   {"seed", program.config.seed}}},
                 {"rng", {{"default_cpu_generator", generatorStateHex()}}},
                 {"layers", std::move(layers)}};
