@@ -96,19 +96,16 @@ public:
   virtual ~Layer() = default;
   virtual torch::Tensor forward(const torch::Tensor &input) = 0;
   virtual std::vector<torch::Tensor> parameters() = 0;
-<<<<<<< HEAD
   /// True if every weight product of the layer goes through deferredLinear
   /// and its other parameters' gradients are cheap enough for the input
   /// pass. A stage of such layers splits its backward with a
   /// WeightGradStore; any other stage restarts autograd per layer in
   /// backward_weight (docs/checkpoints.md states the cost).
   virtual bool defersWeightGradients() const { return false; }
-=======
   /// Moves the layer's state to `device`, keeping each parameter's identity
   /// (the stage's optimizer holds the same tensors). The default moves the
   /// parameters; a layer with other state (buffers) moves that too.
   virtual void moveTo(torch::Device device);
->>>>>>> main
 };
 
 /// Builds a layer from its spec. Built-in kernels are initialised from
