@@ -6,7 +6,9 @@
 #include "dualpipe/Runtime/Trace.h"
 
 #include "ErrorText.h"
+#include "model/Checkpoint.h"
 
+#include <condition_variable>
 #include <cstdio>
 #include <iomanip>
 #include <sstream>
@@ -30,6 +32,72 @@ std::string lossText(const torch::Tensor &loss) {
   return out.str();
 }
 
+/// Rank 0's "progress:" line whenever a step runs for `period` without a
+/// step line, so a run with long steps still shows that it is alive.
+class Heartbeat {
+public:
+  Heartbeat(const RunOptions &options, bool active) : options_(options) {
+    if (active && options_.progress)
+      thread_ = std::thread([this] { loop(); });
+  }
+  ~Heartbeat() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable())
+      thread_.join();
+  }
+  /// A step line was printed; `next` is the step now running (from 1).
+  void beat(int64_t next) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    step_ = next;
+    since_ = Clock::now();
+  }
+
+private:
+  void loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!done_) {
+      if (wake_.wait_until(lock, since_ + options_.heartbeat,
+                           [this] { return done_; }))
+        return;
+      if (Clock::now() - since_ < options_.heartbeat)
+        continue;
+      double seconds =
+          std::chrono::duration<double>(Clock::now() - started_).count();
+      options_.progress("progress: step " + std::to_string(step_) +
+                        " running, " + formatDouble(seconds, 3) +
+                        " s since the run started");
+      since_ = Clock::now();
+    }
+  }
+
+  const RunOptions &options_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  int64_t step_ = options_.firstStep + 1;
+  Clock::time_point started_ = Clock::now(), since_ = started_;
+  std::thread thread_;
+};
+
+int64_t tokensPerStep(const LoadedProgram &program) {
+  const std::vector<int64_t> &shape = program.config.messageShape;
+  int64_t tokens = program.placement().microbatches;
+  for (size_t d = 0; d + 1 < shape.size(); ++d)
+    tokens *= shape[d];
+  return tokens;
+}
+
+double flopsPerToken(const LoadedProgram &program) {
+  double flops = 0;
+  for (const LayerSpec &layer : program.file.model.layers)
+    flops += trainingFlopsPerToken(layer, program.config);
+  return flops;
+}
+
 /// One rank's part of a run: its executor plus the per-step bookkeeping that
 /// rank 0 gathers.
 class RankDriver {
@@ -51,8 +119,13 @@ public:
     result.gradientLimit = gradientTolerance(program_.config.dtype);
     for (const auto &list : program_.program().ranks)
       result.instructions.push_back(static_cast<int64_t>(list.size()));
+    result.tokensPerStep = tokensPerStep(program_);
+    result.flopsPerToken = flopsPerToken(program_);
     RankTimeline timeline;
-    for (int64_t step = 0; step < options_.steps; ++step) {
+    if (!options_.loadDir.empty())
+      loadStages(options_.loadDir, program_, executor_.stages());
+    Heartbeat heartbeat(options_, rank_ == 0);
+    for (int64_t step = options_.firstStep; step < options_.steps; ++step) {
       auto start = Clock::now();
       StepResult stepResult = executor_.runStep(step);
       executor_.reduceMirrors();
@@ -65,6 +138,8 @@ public:
                                    options_.timeout);
       if (rank_ == 0)
         merge(step, all, result);
+      heartbeat.beat(step + 2);
+      save(step + 1);
     }
     if (options_.trace) {
       auto all = transport_.gather("trace", timelineToJson(timeline).dump(),
@@ -77,6 +152,20 @@ public:
   }
 
 private:
+  /// After `done` steps: this rank's layers, then rank 0 the manifest.
+  void save(int64_t done) {
+    if (options_.saveDir.empty() ||
+        !(done == options_.steps ||
+          (options_.saveEvery > 0 && done % options_.saveEvery == 0)))
+      return;
+    std::string entries =
+        saveStages(options_.saveDir, done, program_, rank_, executor_.stages());
+    auto all = transport_.gather("checkpoint" + std::to_string(done), entries,
+                                 options_.timeout);
+    if (rank_ == 0)
+      writeManifest(options_.saveDir, done, program_, all);
+  }
+
   static ExecutorOptions executorOptions(const RunOptions &options,
                                          torch::Device device) {
     ExecutorOptions exec;
@@ -178,10 +267,16 @@ private:
       total += loss;
     result.microbatchLosses.push_back(losses);
     result.stepLosses.push_back(total);
-    result.secondsPerStep += (slowest - result.secondsPerStep) / (step + 1);
-    if (options_.progress)
-      options_.progress("step " + std::to_string(step + 1) + ": loss " +
-                        formatDouble(total));
+    double count = static_cast<double>(result.stepLosses.size());
+    result.secondsPerStep += (slowest - result.secondsPerStep) / count;
+    if (options_.progress) {
+      std::ostringstream line;
+      line << "step " << step + 1 << ": loss " << formatDouble(total) << " | "
+           << std::fixed << std::setprecision(0)
+           << result.tokensPerStep / slowest << " tokens/s | "
+           << std::setprecision(3) << slowest * 1e3 << " ms";
+      options_.progress(line.str());
+    }
   }
 
   std::string renderTrace(const std::vector<std::string> &records) {
@@ -276,6 +371,13 @@ std::string checkOptions(const LoadedProgram &program,
                          const RunOptions &options) {
   if (options.steps < 1)
     return "--steps must be >= 1";
+  if (options.firstStep >= options.steps)
+    return "the checkpoint has trained " + std::to_string(options.firstStep) +
+           " steps; --steps " + std::to_string(options.steps) +
+           " (the total) leaves none to run";
+  if (options.check && !options.loadDir.empty())
+    return "--check compares with a sequential run from the initial "
+           "parameters; it cannot be combined with --load";
   if (options.fault)
     return checkFaultSpec(*options.fault, program.program());
   return "";
@@ -415,6 +517,12 @@ std::string summaryLine(const RunResult &result, int64_t steps) {
     for (size_t r = 0; r < result.peakDeviceBytes.size(); ++r)
       out << (r ? ", " : "") << result.peakDeviceBytes[r] / 1048576.0 << " MiB";
     out << "]";
+  }
+  if (result.secondsPerStep > 0) {
+    double tokensPerSecond = result.tokensPerStep / result.secondsPerStep;
+    out << ", " << std::setprecision(0) << tokensPerSecond << " tokens/s, "
+        << std::setprecision(3) << tokensPerSecond * result.flopsPerToken / 1e9
+        << " GFLOP/s (built-in kernels)";
   }
   return out.str();
 }

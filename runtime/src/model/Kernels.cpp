@@ -178,9 +178,10 @@ public:
   }
   torch::Tensor forward(const torch::Tensor &x) override {
     torch::Tensor y =
-        torch::linear(torch::gelu(torch::linear(x, w1_, b1_)), w2_, b2_);
+        deferredLinear(torch::gelu(deferredLinear(x, w1_, b1_)), w2_, b2_);
     return residual_ ? x + y : y;
   }
+  bool defersWeightGradients() const override { return true; }
   std::vector<torch::Tensor> parameters() override {
     std::vector<torch::Tensor> params{w1_, w2_};
     if (b1_.defined())
@@ -218,13 +219,15 @@ public:
     torch::Tensor h =
         x + attention(torch::layer_norm(x, {hidden_}, ln1w_, ln1b_));
     torch::Tensor m = torch::layer_norm(h, {hidden_}, ln2w_, ln2b_);
-    return h + torch::linear(torch::gelu(torch::linear(m, ffn1W_, ffn1B_)),
-                             ffn2W_, ffn2B_);
+    return h + deferredLinear(torch::gelu(deferredLinear(m, ffn1W_, ffn1B_)),
+                              ffn2W_, ffn2B_);
   }
   std::vector<torch::Tensor> parameters() override {
     return {ln1w_, ln1b_, qkvW_,  qkvB_,  outW_,  outB_,
             ln2w_, ln2b_, ffn1W_, ffn1B_, ffn2W_, ffn2B_};
   }
+  /// The layer norms' gradients (element-wise) stay in the input pass.
+  bool defersWeightGradients() const override { return true; }
 
 private:
   torch::Tensor attention(const torch::Tensor &x) {
@@ -232,7 +235,7 @@ private:
     auto split = [&](const torch::Tensor &t) {
       return t.reshape({batch, seq, heads_, dim}).transpose(1, 2);
     };
-    auto qkv = torch::linear(x, qkvW_, qkvB_).chunk(3, -1);
+    auto qkv = deferredLinear(x, qkvW_, qkvB_).chunk(3, -1);
     torch::Tensor q = split(qkv[0]), k = split(qkv[1]), v = split(qkv[2]);
     torch::Tensor scores =
         torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(dim));
@@ -241,8 +244,8 @@ private:
     scores =
         scores.masked_fill(future, -std::numeric_limits<double>::infinity());
     torch::Tensor mixed = torch::matmul(torch::softmax(scores, -1), v);
-    return torch::linear(mixed.transpose(1, 2).reshape({batch, seq, hidden_}),
-                         outW_, outB_);
+    return deferredLinear(mixed.transpose(1, 2).reshape({batch, seq, hidden_}),
+                          outW_, outB_);
   }
 
   int64_t hidden_, heads_;
@@ -257,6 +260,7 @@ public:
     return x.view_as(x);
   }
   std::vector<torch::Tensor> parameters() override { return {}; }
+  bool defersWeightGradients() const override { return true; }
 };
 
 class ScriptLayer : public Layer {
@@ -326,6 +330,23 @@ std::string checkLayer(const LayerSpec &spec, const TrainConfig &config,
     return e.what();
   }
   return "";
+}
+
+double trainingFlopsPerToken(const LayerSpec &spec, const TrainConfig &config) {
+  // Forward FLOPs per token; training is 3x: the input and the weight
+  // gradient each cost one more product per forward product.
+  double forward = 0;
+  std::string path = "layer";
+  if (spec.kernel == "mlp") {
+    MlpAttrs a = mlpAttrs(spec, config, path);
+    forward = 2.0 * 2 * a.hidden * a.ffn;
+  } else if (spec.kernel == "transformer") {
+    TransformerAttrs a = transformerAttrs(spec, config, path);
+    double h = a.hidden, seq = config.messageShape[1];
+    // qkv (3h^2), out (h^2), ffn (2hf); scores and mixing (2 seq h).
+    forward = 2.0 * (4 * h * h + 2 * h * a.ffn + 2 * seq * h);
+  }
+  return 3 * forward;
 }
 
 std::unique_ptr<Layer> makeLayer(const LayerSpec &spec,

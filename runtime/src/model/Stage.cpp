@@ -5,6 +5,9 @@
 
 #include "ErrorText.h"
 
+#include <algorithm>
+#include <utility>
+
 namespace dualpipe::runtime {
 namespace {
 
@@ -63,6 +66,9 @@ StageWorker::StageWorker(const StageSpec &spec, const LoadedProgram &program,
       params_.push_back(p);
     layerParams_.push_back(params_.size());
   }
+  defers_ = std::all_of(layers_.begin(), layers_.end(), [](const auto &layer) {
+    return layer->defersWeightGradients();
+  });
   if (!device_.is_cpu())
     for (auto &layer : layers_)
       layer->moveTo(device_);
@@ -111,16 +117,29 @@ torch::Tensor StageWorker::forward(int64_t mb, const torch::Tensor &input) {
   torch::Tensor x = stage_ == 0 ? input : input.detach().requires_grad_();
   torch::Tensor out = x;
   std::vector<torch::Tensor> layerOutputs;
-  layerOutputs.reserve(layers_.size());
-  for (auto &layer : layers_) {
-    out = layer->forward(out);
-    layerOutputs.push_back(out);
+  std::shared_ptr<WeightGradStore> store;
+  if (defers_) {
+    store = std::make_shared<WeightGradStore>();
+    ActiveWeightGradStore active(store.get());
+    for (auto &layer : layers_)
+      out = layer->forward(out);
+  } else {
+    layerOutputs.reserve(layers_.size());
+    for (auto &layer : layers_) {
+      out = layer->forward(out);
+      layerOutputs.push_back(out);
+    }
   }
   if (last_)
     out = lossOf(mb, out);
   std::lock_guard<std::mutex> lock(mutex_);
   if (!contexts_
-           .emplace(mb, Context{x, out, std::move(layerOutputs), {}, false})
+           .emplace(mb, Context{x,
+                                out,
+                                std::move(layerOutputs),
+                                {},
+                                false,
+                                std::move(store)})
            .second)
     throw std::runtime_error("micro-batch " + std::to_string(mb) +
                              " is already in flight on this stage");
@@ -177,6 +196,12 @@ torch::Tensor StageWorker::backward(int64_t mb,
                              "backward_weight");
   if (!ctx.output.requires_grad())
     return stage_ == 0 ? torch::Tensor() : torch::zeros_like(ctx.input);
+  if (defers_) {
+    // Exactly the products of the split: the input pass, then the queue.
+    torch::Tensor inputGrad = deferredInputPass(ctx, gradOutput);
+    ctx.store->flush();
+    return inputGrad;
+  }
   torch::Tensor seed = seedGradient(ctx, gradOutput);
   std::vector<torch::Tensor> inputs;
   if (stage_ > 0)
@@ -198,6 +223,16 @@ torch::Tensor StageWorker::backwardInput(int64_t mb,
   if (ctx.inputDone)
     throw std::runtime_error("micro-batch " + std::to_string(mb) +
                              " already ran backward_input");
+  if (defers_) {
+    torch::Tensor inputGrad;
+    if (ctx.output.requires_grad())
+      inputGrad = deferredInputPass(ctx, gradOutput);
+    else if (stage_ > 0)
+      inputGrad = torch::zeros_like(ctx.input);
+    std::lock_guard<std::mutex> lock(mutex_);
+    contexts_.at(mb).inputDone = true;
+    return inputGrad;
+  }
   torch::Tensor seed = seedGradient(ctx, gradOutput);
   // One pass computes the input gradient and, on the way, the gradient of
   // every parameterised layer's output, from which backward_weight needs
@@ -247,6 +282,10 @@ void StageWorker::backwardWeight(int64_t mb) {
                              " has no backward_input before backward_weight");
   if (params_.empty() || !ctx.output.requires_grad())
     return;
+  if (defers_) {
+    ctx.store->flush();
+    return;
+  }
   // Each layer's backward from its own output: the layers' graphs are
   // disjoint, so none is traversed twice and each can be freed as it goes.
   std::vector<torch::Tensor> grads(params_.size());
@@ -265,6 +304,29 @@ void StageWorker::backwardWeight(int64_t mb) {
               grads.begin() + layerParams_[l]);
   }
   accumulate(grads, 0);
+}
+
+torch::Tensor StageWorker::deferredInputPass(const Context &ctx,
+                                             const torch::Tensor &gradOutput) {
+  torch::Tensor seed = seedGradient(ctx, gradOutput);
+  // The linears' weight products go to the store. The engine accumulates
+  // the other parameters' gradients (layer norms: element-wise, already
+  // computed on the way) into their grad; they are taken out and queued
+  // too, so that I produces no weight gradient and W all of them.
+  std::vector<torch::Tensor> earlier(params_.size());
+  for (size_t i = 0; i < params_.size(); ++i)
+    earlier[i] = std::exchange(params_[i].mutable_grad(), torch::Tensor());
+  torch::autograd::backward({ctx.output}, {seed}, /*retain_graph=*/false);
+  for (size_t i = 0; i < params_.size(); ++i) {
+    torch::Tensor fresh =
+        std::exchange(params_[i].mutable_grad(), std::move(earlier[i]));
+    if (fresh.defined())
+      ctx.store->push(torch::Tensor(), fresh, params_[i], torch::Tensor());
+  }
+  if (stage_ == 0)
+    return torch::Tensor();
+  torch::Tensor inputGrad = ctx.input.grad();
+  return inputGrad.defined() ? inputGrad : torch::zeros_like(ctx.input);
 }
 
 torch::Tensor StageWorker::flatGradients() const {

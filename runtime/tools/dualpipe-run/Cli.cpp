@@ -19,7 +19,14 @@ process, which pays LibTorch's start-up once for a whole sweep; the exit
 status is then the highest of their statuses.
 
 options:
-  --steps N            training steps (default 1)
+  --steps N            training steps in total (default 1); with --load, the
+                       run continues from the checkpoint's step up to N
+  --save DIR           write a checkpoint to DIR after the last step, and
+                       every K steps with --save-every K
+  --save-every K       checkpoint period in steps (needs --save)
+  --load DIR           resume from DIR's latest checkpoint (parameters,
+                       optimizer state, step, data position, RNG state);
+                       any schedule kind and rank count (docs/checkpoints.md)
   --backend B          threads (default): every rank a thread of this process
                        gloo: one process per rank over Gloo, rendezvous from
                        torchrun's RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT
@@ -89,10 +96,13 @@ void checkCombinations(CliOptions &cli) {
   if (cli.programs.size() > 1) {
     if (cli.backend != "threads")
       usageError("several program files run on the threads backend only");
-    if (!cli.tracePath.empty() || !cli.lossesPath.empty() || cli.fault)
-      usageError("--trace, --losses-json and --inject-fault take a single "
-                 "program file");
+    if (!cli.tracePath.empty() || !cli.lossesPath.empty() || cli.fault ||
+        !cli.saveDir.empty() || !cli.loadDir.empty())
+      usageError("--trace, --losses-json, --inject-fault, --save and --load "
+                 "take a single program file");
   }
+  if (cli.saveEvery > 0 && cli.saveDir.empty())
+    usageError("--save-every needs --save DIR");
   // Fail before training, not after it, when an output cannot be written.
   if (!cli.tracePath.empty() && !std::ofstream(cli.tracePath, std::ios::app))
     usageError("cannot write the trace to " + cli.tracePath);
@@ -124,6 +134,16 @@ CliOptions parseArgs(int argc, char **argv) {
       if (steps < 1 || steps != std::floor(steps) || steps > 1e9)
         usageError("--steps expects a positive integer");
       cli.steps = static_cast<int64_t>(steps);
+    } else if (arg == "--save" || arg == "--load") {
+      std::string dir = valueOf(i, argc, argv);
+      if (dir.empty())
+        usageError(arg + " expects a directory");
+      (arg == "--save" ? cli.saveDir : cli.loadDir) = dir;
+    } else if (arg == "--save-every") {
+      double every = parseNumber(arg, valueOf(i, argc, argv));
+      if (every < 1 || every != std::floor(every) || every > 1e9)
+        usageError("--save-every expects a positive integer");
+      cli.saveEvery = static_cast<int64_t>(every);
     } else if (arg == "--backend") {
       cli.backend = valueOf(i, argc, argv);
       cli.backendGiven = true;

@@ -41,6 +41,10 @@ struct CliOptions {
   /// Token file for a language model; empty: synthetic data.
   std::string dataPath;
   std::string dataFormat = "uint16";
+  /// Checkpoints (docs/checkpoints.md).
+  std::string saveDir;
+  int64_t saveEvery = 0;
+  std::string loadDir;
   /// timeoutSeconds rounded up to whole milliseconds.
   int64_t timeoutMilliseconds() const;
 };

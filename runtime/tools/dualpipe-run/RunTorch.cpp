@@ -12,6 +12,7 @@
 #include "dualpipe/Runtime/Runner.h"
 #include "dualpipe/Runtime/Spawn.h"
 #include "dualpipe/Runtime/Tokens.h"
+#include "model/Checkpoint.h"
 
 #include <algorithm>
 #include <cmath>
@@ -42,6 +43,9 @@ RunOptions runOptions(const CliOptions &cli) {
   run.check = cli.check;
   run.trace = !cli.tracePath.empty();
   run.fault = cli.fault;
+  run.saveDir = cli.saveDir;
+  run.saveEvery = cli.saveEvery;
+  run.loadDir = cli.loadDir;
   run.timeout = std::chrono::milliseconds(cli.timeoutMilliseconds());
   run.progress = [](const std::string &line) {
     std::cout << line << std::endl;
@@ -119,7 +123,8 @@ int report(const CliOptions &cli, const RunOptions &run,
     printErrors(e.what());
     return kExitFailure;
   }
-  std::cout << "summary: " << summaryLine(result, run.steps) << std::endl;
+  std::cout << "summary: " << summaryLine(result, run.steps - run.firstStep)
+            << std::endl;
   return result.checkFailures.empty() ? 0 : kExitCheck;
 }
 
@@ -194,6 +199,14 @@ int main(int argc, char **argv) {
     if (std::string bad = checkFaultSpec(*run.fault, program->program());
         !bad.empty())
       usageError(bad);
+  if (!run.loadDir.empty() && !cli.spawn) {
+    auto step = openCheckpoint(run.loadDir, *program, error);
+    if (!step) {
+      printErrors(error);
+      return kExitUsage;
+    }
+    run.firstStep = *step;
+  }
   if (cli.spawn) {
     // Ranks bound every wait by the timeout; a rank still running that long
     // after another failed is stuck and gets killed.

@@ -39,7 +39,17 @@ double gradientTolerance(const std::string &dtype);
 inline constexpr double kCudaLossUlps = 8;
 
 struct RunOptions {
+  /// The total step count; a resumed run starts after `firstStep` of them.
   int64_t steps = 1;
+  /// Steps already trained (the loaded checkpoint's step).
+  int64_t firstStep = 0;
+  /// Write a checkpoint here every `saveEvery` steps (0: only at the end)
+  /// and after the last step; empty: never (docs/checkpoints.md).
+  std::string saveDir;
+  int64_t saveEvery = 0;
+  /// Load every stage's layers from this checkpoint directory's latest
+  /// checkpoint before the first step (its step is `firstStep`).
+  std::string loadDir;
   /// cpu, or cuda: threads round-robin over the visible GPUs, a process
   /// rank on cuda:LOCAL_RANK (Device.h).
   DeviceKind device = DeviceKind::Cpu;
@@ -54,8 +64,11 @@ struct RunOptions {
   /// This run's training data (Data.h), asked by every rank of this process
   /// and the --check reference; null: the synthetic batch.
   std::shared_ptr<BatchSource> data;
-  /// Receives progress lines ("step 1: loss ...") on the process of rank 0.
+  /// Receives progress lines ("step 1: loss ...") on the process of rank 0,
+  /// and a "progress:" line whenever a step has run for
+  /// `heartbeat` without one.
   std::function<void(const std::string &)> progress;
+  std::chrono::milliseconds heartbeat{5000};
 };
 
 /// Complete on the process that hosts rank 0; other processes only fill
@@ -69,6 +82,11 @@ struct RunResult {
   /// Per step the slowest rank's time (step, mirror reduction, optimizer),
   /// averaged over the steps.
   double secondsPerStep = 0;
+  /// Tokens (rows of every micro-batch, times the sequence length) per
+  /// step, and the training FLOPs per token of the built-in kernels
+  /// (trainingFlopsPerToken); FLOP/s counts only those.
+  int64_t tokensPerStep = 0;
+  double flopsPerToken = 0;
   std::vector<int64_t> peakLive; // per rank, maximum over the steps
   /// Per rank, the caching allocator's peak on the rank's device (ranks
   /// that share a device report its peak); -1 on CPU.
@@ -106,6 +124,7 @@ RunResult runNcclRank(const LoadedProgram &program, const RunOptions &options,
 
 /// The summary line: steps, time per step, peak live activations per rank,
 /// and on CUDA the peak device memory per rank.
+/// Then tokens/s and the achieved FLOP/s of the built-in kernels.
 std::string summaryLine(const RunResult &result, int64_t steps);
 /// The --check verdict, one line.
 /// The mirror clause only for a dual placement, where stages have mirrors.

@@ -51,12 +51,59 @@ private:
 /// unrelated (seed, stage, ...) tuples give unrelated streams.
 at::Generator seededGenerator(std::initializer_list<uint64_t> values);
 
+/// The deferred weight products of one micro-batch, as DeepSeek's
+/// WeightGradStore: during the input pass every linear layer computes only
+/// dX = dY W and queues (X, dY); the weight pass computes dW = dY^T X (and
+/// db = sum dY) and adds them to the parameters' gradients. A split I + W
+/// thus does the products of a full backward and no more.
+class WeightGradStore {
+public:
+  void push(torch::Tensor x, torch::Tensor gradY, torch::Tensor weight,
+            torch::Tensor bias);
+  /// Computes and accumulates every queued weight gradient (an entry with
+  /// no x is a finished gradient of `weight`); empties the queue.
+  void flush();
+
+private:
+  struct Entry {
+    torch::Tensor x, gradY, weight, bias;
+  };
+  std::mutex mutex_;
+  std::vector<Entry> entries_;
+};
+
+/// torch::linear(x, weight, bias) whose backward defers the weight product
+/// to the store of the stage forward running on this thread (set by
+/// StageWorker::forward); plain torch::linear where there is none.
+torch::Tensor deferredLinear(const torch::Tensor &x,
+                             const torch::Tensor &weight,
+                             const torch::Tensor &bias);
+
+/// Makes `store` the one deferredLinear queues into on this thread, for
+/// this object's lifetime.
+class ActiveWeightGradStore {
+public:
+  explicit ActiveWeightGradStore(WeightGradStore *store);
+  ~ActiveWeightGradStore();
+  ActiveWeightGradStore(const ActiveWeightGradStore &) = delete;
+  ActiveWeightGradStore &operator=(const ActiveWeightGradStore &) = delete;
+
+private:
+  WeightGradStore *previous_;
+};
+
 /// One layer of a stage.
 class Layer {
 public:
   virtual ~Layer() = default;
   virtual torch::Tensor forward(const torch::Tensor &input) = 0;
   virtual std::vector<torch::Tensor> parameters() = 0;
+  /// True if every weight product of the layer goes through deferredLinear
+  /// and its other parameters' gradients are cheap enough for the input
+  /// pass. A stage of such layers splits its backward with a
+  /// WeightGradStore; any other stage restarts autograd per layer in
+  /// backward_weight (docs/checkpoints.md states the cost).
+  virtual bool defersWeightGradients() const { return false; }
   /// Moves the layer's state to `device`, keeping each parameter's identity
   /// (the stage's optimizer holds the same tensors). The default moves the
   /// parameters; a layer with other state (buffers) moves that too.
@@ -71,6 +118,11 @@ std::unique_ptr<Layer> makeLayer(const LayerSpec &spec,
                                  const std::string &baseDir,
                                  const std::string &path,
                                  at::Generator &generator);
+
+/// FLOPs of one token's forward and backward through the layer (matrix
+/// products, 2 per multiply-add; the backward costs twice the forward), or
+/// 0 for a kernel whose cost is unknown (TorchScript) or negligible.
+double trainingFlopsPerToken(const LayerSpec &spec, const TrainConfig &config);
 
 /// One copy of a stage with the micro-batches in flight through it.
 /// Thread-safety: forward may run concurrently with one backward-family call
@@ -104,6 +156,15 @@ public:
   void backwardWeight(int64_t mb);
 
   std::vector<torch::Tensor> &parameters() { return params_; }
+  /// Per-layer views for checkpoints, which key layers by their global
+  /// index and so must not depend on how layers are grouped into stages.
+  size_t layerCount() const { return layers_.size(); }
+  std::vector<torch::Tensor> layerParameters(size_t layer) const {
+    return {params_.begin() + layerParams_[layer],
+            params_.begin() + layerParams_[layer + 1]};
+  }
+  /// Null for a stage without parameters.
+  torch::optim::Optimizer *optimizer() { return optimizer_.get(); }
   /// Accumulated weight gradients, one per parameter (zeros where a
   /// parameter got none), flattened into one tensor.
   torch::Tensor flatGradients() const;
@@ -125,7 +186,13 @@ private:
     /// output (undefined for the others).
     std::vector<torch::Tensor> layerOutputGrads;
     bool inputDone = false;
+    /// The deferred weight products (stages whose layers all defer).
+    std::shared_ptr<WeightGradStore> store;
   };
+  /// The input pass of a deferring stage: dX (undefined on stage 0), the
+  /// weight products queued in ctx.store, the graph freed.
+  torch::Tensor deferredInputPass(const Context &ctx,
+                                  const torch::Tensor &gradOutput);
   Context takeContext(int64_t mb, bool keep);
   torch::Tensor seedGradient(const Context &ctx,
                              const torch::Tensor &gradOutput) const;
@@ -135,6 +202,7 @@ private:
   int64_t stage_;
   torch::Device device_;
   bool last_;
+  bool defers_ = false; // every layer defersWeightGradients()
   int64_t microbatches_;
   TrainConfig config_;
   DataSource data_;
