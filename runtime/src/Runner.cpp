@@ -173,7 +173,7 @@ private:
     exec.timeout = options.timeout;
     exec.fault = options.fault;
     exec.trace = options.trace;
-    exec.data = options.data;
+    exec.data = startingAt(options.data, options.firstStep);
     return exec;
   }
 

@@ -50,7 +50,30 @@ void checkIds(const torch::Tensor &ids, int64_t classes, const char *what,
                std::to_string(classes) + ")");
 }
 
+class ShiftedSource : public BatchSource {
+public:
+  ShiftedSource(std::shared_ptr<BatchSource> source, int64_t firstStep)
+      : source_(std::move(source)), firstStep_(firstStep) {}
+  torch::Tensor input(int64_t step, int64_t mb) override {
+    return source_->input(firstStep_ + step, mb);
+  }
+  torch::Tensor target(int64_t step, int64_t mb) override {
+    return source_->target(firstStep_ + step, mb);
+  }
+
+private:
+  std::shared_ptr<BatchSource> source_;
+  int64_t firstStep_;
+};
+
 } // namespace
+
+std::shared_ptr<BatchSource> startingAt(std::shared_ptr<BatchSource> source,
+                                        int64_t firstStep) {
+  if (!source || firstStep == 0)
+    return source;
+  return std::make_shared<ShiftedSource>(std::move(source), firstStep);
+}
 
 UserData::UserData(std::shared_ptr<BatchSource> source)
     : source_(std::move(source)), draws_(std::make_shared<Draws>()) {}

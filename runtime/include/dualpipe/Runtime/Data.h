@@ -39,6 +39,11 @@ public:
   virtual torch::Tensor target(int64_t step, int64_t mb) = 0;
 };
 
+/// `source` seen from step `firstStep` on: a resumed run counts its draws
+/// from 0 (UserData), and this keeps them the uninterrupted run's draws.
+std::shared_ptr<BatchSource> startingAt(std::shared_ptr<BatchSource> source,
+                                        int64_t firstStep);
+
 /// The data of one consumer (a DataSource): its run's source, or none, and
 /// its count of draws per micro-batch.
 class UserData {
