@@ -11,12 +11,18 @@ for tool in "$opt" "$translate"; do
   [ -x "$tool" ] || { echo "gpu-bundle: error: $tool is missing (run make build)" >&2; exit 1; }
 done
 rm -rf "$out" && mkdir -p "$out/programs" "$out/deps/prefix/include" "$out/deps/prefix/share/cmake"
-compile() { # KIND RANKS MICROBATCHES EXAMPLE
-  "$opt" "examples/$4.mlir" --pipe-lower="kind=$1 ranks=$2 microbatches=$3" |
+compile() { # KIND RANKS MICROBATCHES NAME [SPEC, default examples/NAME.mlir]
+  "$opt" "${5:-examples/$4.mlir}" --pipe-lower="kind=$1 ranks=$2 microbatches=$3" |
     "$translate" --pipe-to-program -o "$out/programs/$4-$1-$2x$3.json"
 }
 compile dualpipe 8 20 mlp
 compile dualpipe 8 20 transformer
+# The transformer example in bfloat16.
+bf16_spec=$(mktemp --suffix=.mlir)
+trap 'rm -f "$bf16_spec"' EXIT
+sed 's/seed = \([0-9]*\)/seed = \1, dtype = "bfloat16"/' examples/transformer.mlir > "$bf16_spec"
+grep -q 'dtype = "bfloat16"' "$bf16_spec" || { echo "gpu-bundle: error: could not make the bfloat16 transformer spec" >&2; exit 1; }
+compile dualpipe 8 20 transformer-bf16 "$bf16_spec"
 for kind in 1f1b interleaved-1f1b zb-h1 zbv gpipe dualpipe dualpipev; do
   compile "$kind" 4 8 mlp
 done

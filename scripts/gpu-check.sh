@@ -43,7 +43,7 @@ step tests
 grep -q "skipped: no GPU" "$out" && fail "GPU tests skipped on a machine with a GPU"
 run=$build/bin/dualpipe-run
 step "DualPipe 8x20, threads, cuda, --check"
-for model in mlp transformer; do
+for model in mlp transformer transformer-bf16; do
   "$run" "$bundle/programs/$model-dualpipe-8x20.json" --device cuda --check --steps 2 \
     >> "$out" 2>&1 || fail "$model DualPipe 8x20 on threads with cuda failed --check (see $out)"
 done

@@ -2,6 +2,7 @@
 
 #include "dualpipe/Schedule/Model.h"
 
+#include "dualpipe/Schedule/ElementTypes.h"
 #include "dualpipe/Schedule/Limits.h"
 
 #include <algorithm>
@@ -357,10 +358,10 @@ std::optional<TensorSpec> messageSpec(const ModelSpec &model,
   }
   spec.shape.push_back(*hidden);
   if (auto it = config.find("dtype"); it != config.end()) {
-    if (!it->is_string() || (*it != "float32" && *it != "float64")) {
+    if (!it->is_string() || !findElementType(it->get<std::string>())) {
       error = "model " + quoted(model.name) +
-              " config: 'dtype' must be \"float32\" or \"float64\", got " +
-              it->dump();
+              " config: 'dtype' must be one of " + elementTypeNames() +
+              ", got " + it->dump();
       return std::nullopt;
     }
     spec.dtype = it->get<std::string>();

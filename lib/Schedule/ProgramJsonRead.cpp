@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ProgramJsonNames.h"
+#include "dualpipe/Schedule/ElementTypes.h"
 #include "dualpipe/Schedule/Generate.h"
 #include "dualpipe/Schedule/Limits.h"
 #include "dualpipe/Schedule/ProgramJson.h"
@@ -101,6 +102,15 @@ std::string oneOf(const json &object, const std::string &path, const char *key,
     list += std::string(list.empty() ? "" : ", ") + "\"" + option + "\"";
   }
   fail(child(path, key), "expected one of " + list + ", got \"" + value + "\"");
+}
+
+std::string elementTypeField(const json &object, const std::string &path,
+                             const char *key) {
+  std::string value = stringField(object, path, key);
+  if (!findElementType(value))
+    fail(child(path, key),
+         "expected one of " + elementTypeNames() + ", got \"" + value + "\"");
+  return value;
 }
 
 const json &arrayField(const json &object, const std::string &path,
@@ -211,7 +221,7 @@ TensorSpec readMessage(const json &root) {
   if (shape.size() < 2 || shape.size() > 3)
     fail("message.shape", "expected [rows, hidden] or [rows, seq, hidden]");
   spec.shape = integerList(shape, "message.shape", 1);
-  spec.dtype = oneOf(message, "message", "dtype", {"float32", "float64"});
+  spec.dtype = elementTypeField(message, "message", "dtype");
   return spec;
 }
 
@@ -283,7 +293,7 @@ json readModelConfig(const json &model, const TensorSpec &message) {
     if (optimizer.is_object() && optimizer.contains(key))
       config[key] = numberField(optimizer, path + ".optimizer", key);
   config["seed"] = integerField(model, path, "seed", 0);
-  config["dtype"] = oneOf(model, path, "dtype", {"float32", "float64"});
+  config["dtype"] = elementTypeField(model, path, "dtype");
   if (config["dtype"] != message.dtype)
     fail(path + ".dtype", "differs from message.dtype");
   const json &microbatch = field(model, path, "microbatch");

@@ -3,6 +3,7 @@
 
 #include "dualpipe/Dialect/Pipe/IR/ModelSpec.h"
 #include "dualpipe/Dialect/Pipe/IR/ScheduleModel.h"
+#include "dualpipe/Schedule/ElementTypes.h"
 #include "dualpipe/Schedule/Model.h"
 #include "dualpipe/Schedule/ProgramJson.h"
 #include "dualpipe/Schedule/Render.h"
@@ -192,11 +193,9 @@ LogicalResult dualpipe::pipe::exportProgram(ScheduleOp schedule,
 //===----------------------------------------------------------------------===//
 
 static double bytesPerElement(const std::string &dtype) {
-  if (dtype == "float64")
-    return 8;
-  if (dtype == "float16" || dtype == "bfloat16")
-    return 2;
-  return 4;
+  // The model checks reject any other name before a cost is computed.
+  const dualpipe::ElementTypeInfo *type = dualpipe::findElementType(dtype);
+  return type ? type->bytes : 4;
 }
 
 static double elementCount(const dualpipe::TensorSpec &spec) {

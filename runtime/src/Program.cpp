@@ -44,7 +44,7 @@ TrainConfig trainConfig(const ProgramFile &file) {
   train.momentum = config.value("momentum", 0.0);
   train.weightDecay = config.value("weight_decay", 0.0);
   train.seed = config["seed"].get<uint64_t>();
-  train.float64 = file.message.dtype == "float64";
+  train.dtype = file.message.dtype;
   train.messageShape = file.message.shape;
   return train;
 }

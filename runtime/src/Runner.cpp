@@ -1,6 +1,7 @@
 //===- Runner.cpp - Training steps across all ranks -----------------------===//
 
 #include "dualpipe/Runtime/Runner.h"
+#include "dualpipe/Runtime/ElementType.h"
 #include "dualpipe/Runtime/Reference.h"
 #include "dualpipe/Runtime/Trace.h"
 
@@ -47,6 +48,7 @@ public:
     result.peakLive.assign(program_.placement().ranks, 0);
     result.peakDeviceBytes.assign(program_.placement().ranks, -1);
     result.bitwiseLosses = !device_.is_cuda();
+    result.gradientLimit = gradientTolerance(program_.config.dtype);
     for (const auto &list : program_.program().ranks)
       result.instructions.push_back(static_cast<int64_t>(list.size()));
     RankTimeline timeline;
@@ -131,18 +133,17 @@ private:
       }
       record["loss_difference"] = worstLoss;
       record["losses_compared"] = stepResult.losses.size();
-      double worst = 0;
+      double worst = 0, limit = gradientTolerance(program_.config.dtype);
       for (const auto &[stage, worker] : executor_.stages()) {
         double m =
             mismatch(worker->flatGradients(), reference_->gradients.at(stage));
         worst = std::max(worst, m);
-        if (!(m < kGradientTolerance))
+        if (!(m < limit))
           record["failures"].push_back(
               prefix + "stage " + std::to_string(stage) +
               " gradients differ from the sequential reference: "
               "1 - 2xy/(x^2+y^2) = " +
-              formatDouble(m, 3) + " (limit " +
-              formatDouble(kGradientTolerance, 3) + ")");
+              formatDouble(m, 3) + " (limit " + formatDouble(limit, 3) + ")");
       }
       record["stages_compared"] = executor_.stages().size();
       record["worst"] = worst;
@@ -422,6 +423,12 @@ RunResult runNcclRank(const LoadedProgram &program, const RunOptions &options,
 #endif
 }
 
+double gradientTolerance(const std::string &dtype) {
+  double ratio =
+      epsilonOf(scalarTypeOf(dtype)) / std::numeric_limits<float>::epsilon();
+  return ratio > 1 ? kGradientTolerance * ratio * ratio : kGradientTolerance;
+}
+
 std::string summaryLine(const RunResult &result, int64_t steps) {
   std::ostringstream out;
   out << steps << (steps == 1 ? " step, " : " steps, ") << std::fixed
@@ -453,7 +460,7 @@ std::string checkLine(const RunResult &result, const Placement &placement) {
   return "check: ok: " + std::to_string(result.lossesCompared) + losses +
          "gradients of " + std::to_string(result.stagesCompared) +
          " stage copies within 1 - 2xy/(x^2+y^2) < " +
-         formatDouble(kGradientTolerance, 3) + " (worst " +
+         formatDouble(result.gradientLimit, 3) + " (worst " +
          formatDouble(result.worstMismatch, 3) + ")" +
          (placement.kind == PlacementKind::Dual
               ? ", mirrors identical after every step"

@@ -11,9 +11,11 @@
 
 #include "dualpipe/Runtime/Device.h"
 #include "dualpipe/Runtime/Runner.h"
+#include "dualpipe/Runtime/Stage.h"
 #include "dualpipe/Schedule/Generate.h"
 
 #include <gtest/gtest.h>
+#include <torch/script.h>
 #include <unistd.h>
 
 #include <thread>
@@ -39,6 +41,32 @@ RunOptions cudaCheck() {
   return options;
 }
 
+/// moveTo takes a TorchScript layer's buffers to the GPU along with its
+/// parameters, and keeps the parameters' identity (the optimizer holds them):
+/// a forward that mixed devices would throw.
+TEST(GpuRun, TorchScriptLayerMovesItsBuffers) {
+  REQUIRE_GPU();
+  torch::jit::Module module("Shifted");
+  module.register_parameter("weight", torch::randn({16, 16}), false);
+  module.register_buffer("offset", torch::ones({16}));
+  module.define("def forward(self, x):\n"
+                "    return x @ self.weight + self.offset\n");
+  std::string file = ::testing::TempDir() + "/shifted.pt";
+  module.save(file);
+  LayerSpec spec;
+  spec.kernel = "torchscript";
+  spec.attrs["path"] = file;
+  at::Generator gen = seededGenerator({1});
+  auto layer = makeLayer(spec, TrainConfig(), "/", "layer", gen);
+  torch::Tensor weight = layer->parameters().at(0);
+  layer->moveTo(torch::Device(torch::kCUDA, 0));
+  EXPECT_TRUE(weight.is_cuda());
+  EXPECT_TRUE(layer->parameters().at(0).is_same(weight));
+  torch::Tensor out =
+      layer->forward(torch::zeros({4, 16}, torch::Device(torch::kCUDA, 0)));
+  EXPECT_TRUE(out.is_cuda());
+}
+
 TEST(GpuRun, EveryKindOnThreadsWithCudaPassesCheck) {
   REQUIRE_GPU();
   int64_t kinds = 0;
@@ -60,6 +88,24 @@ TEST(GpuRun, EveryKindOnThreadsWithCudaPassesCheck) {
     ++kinds;
   }
   EXPECT_GE(kinds, 7);
+}
+
+/// A bfloat16 transformer on CUDA: the losses (float32) stay within the
+/// CUDA tolerance, the gradients within bfloat16's widened limit.
+TEST(GpuRun, BFloat16TransformerOnCudaPassesCheck) {
+  REQUIRE_GPU();
+  TestModel model;
+  model.kernel = "transformer";
+  model.seqLen = 8;
+  model.dtype = "bfloat16";
+  auto program = loadTestProgram(schedule(ScheduleKind::DualPipe, 4, 8), model);
+  RunResult result = runThreads(program, cudaCheck());
+  ASSERT_TRUE(result.ok) << result.error;
+  for (const std::string &failure : result.checkFailures)
+    ADD_FAILURE() << failure;
+  EXPECT_EQ(result.lossesCompared, 8);
+  EXPECT_EQ(result.gradientLimit, gradientTolerance("bfloat16"));
+  EXPECT_LE(result.worstLossDifference, kCudaLossUlps * 1.2e-7);
 }
 
 TEST(GpuRun, TraceTakesDeviceTimes) {

@@ -76,7 +76,7 @@ TEST(ProgramLoader, NamesMissingAndMistypedFields) {
   program = validProgram();
   program["message"]["dtype"] = "int8";
   EXPECT_EQ(loadError(program), "message.dtype: expected one of \"float32\", "
-                                "\"float64\", got \"int8\"");
+                                "\"float64\", \"bfloat16\", got \"int8\"");
   program = validProgram();
   program["programs"][1]["instructions"][0].erase("mb");
   EXPECT_EQ(loadError(program), "programs[1].instructions[0].mb: missing");

@@ -2,9 +2,11 @@
 
 #include "RuntimeTestUtil.h"
 
+#include "dualpipe/Runtime/ElementType.h"
 #include "dualpipe/Runtime/Reference.h"
 #include "dualpipe/Runtime/Runner.h"
 #include "dualpipe/Runtime/Stage.h"
+#include "dualpipe/Schedule/ElementTypes.h"
 
 using namespace dualpipe;
 using namespace dualpipe::runtime;
@@ -165,6 +167,45 @@ TEST(Reference, RelativeDifferenceAndUlp) {
             std::numeric_limits<double>::epsilon());
   EXPECT_GT(relativeDifference(x * (1 + 1e-5), x), kCudaLossUlps * ulpOf(x));
   EXPECT_TRUE(std::isinf(relativeDifference(x, torch::zeros({1}))));
+  EXPECT_EQ(ulpOf(x.to(torch::kBFloat16)), 0.0078125); // 2^-7
+}
+
+/// The gradient limit of --check widens with the square of the epsilon.
+TEST(Reference, GradientToleranceFollowsTheElementType) {
+  EXPECT_EQ(gradientTolerance("float32"), kGradientTolerance);
+  EXPECT_EQ(gradientTolerance("float64"), kGradientTolerance);
+  EXPECT_DOUBLE_EQ(gradientTolerance("bfloat16"),
+                   kGradientTolerance * 65536.0 * 65536.0);
+}
+
+/// Every element type the loader accepts has a tensor type.
+TEST(Stage, EveryElementTypeHasATensorType) {
+  for (const ElementTypeInfo &type : kElementTypes) {
+    torch::ScalarType scalar = scalarTypeOf(std::string(type.name));
+    EXPECT_EQ(torch::elementSize(scalar), size_t(type.bytes)) << type.name;
+  }
+  EXPECT_THROW(scalarTypeOf("float16"), std::invalid_argument);
+}
+
+/// A bfloat16 stage keeps bfloat16 parameters and activations and computes
+/// its loss in float32.
+TEST(Stage, BFloat16StageHasAFloat32Loss) {
+  TestModel model;
+  model.dtype = "bfloat16";
+  auto program = loadTestProgram(schedule(ScheduleKind::OneFOneB, 2, 2), model);
+  StageWorker first(program.file.stages[0], program);
+  StageWorker last(program.file.stages[1], program);
+  DataSource data(program.config);
+  torch::Tensor x = data.input(0);
+  EXPECT_EQ(x.scalar_type(), torch::kBFloat16);
+  torch::Tensor hidden = first.forward(0, x);
+  EXPECT_EQ(hidden.scalar_type(), torch::kBFloat16);
+  torch::Tensor loss = last.forward(0, hidden);
+  EXPECT_EQ(loss.scalar_type(), torch::kFloat32);
+  torch::Tensor gradHidden = last.backward(0, torch::Tensor());
+  EXPECT_EQ(gradHidden.scalar_type(), torch::kBFloat16);
+  first.backward(0, gradHidden);
+  EXPECT_EQ(first.flatGradients().scalar_type(), torch::kBFloat16);
 }
 
 } // namespace

@@ -320,8 +320,8 @@ TEST(MessageSpec, NamesTheMissingOrBadKey) {
       "model 'mlp' config: 'seq_len' must be a positive integer, got 0");
   EXPECT_EQ(
       messageError({{"microbatch_size", 4}, {"hidden", 8}, {"dtype", "bf16"}}),
-      "model 'mlp' config: 'dtype' must be \"float32\" or \"float64\", "
-      "got \"bf16\"");
+      "model 'mlp' config: 'dtype' must be one of \"float32\", "
+      "\"float64\", \"bfloat16\", got \"bf16\"");
   EXPECT_EQ(messageError(nlohmann::json::array()),
             "model 'mlp' config must be an object");
 }

@@ -35,7 +35,7 @@ struct LayerSpec {
 ///   "hidden": int (activation width)   "seq_len": int (activations are
 ///   [mb, seq, hidden] then, else [mb, hidden])   "classes": int
 ///   (cross_entropy: targets in [0, classes), logits = the first `classes`
-///   columns of the last stage's output)   "dtype": "float32" | "float64"
+///   columns of the last stage's output)   "dtype": one of ElementTypes.h
 struct ModelSpec {
   std::string name;
   std::vector<LayerSpec> layers;

@@ -55,7 +55,7 @@ void figure(const std::string &name, double value) {
 }
 
 struct StageTimes {
-  double f = 0, b = 0, pair = 0;
+  double f = 0, b = 0, i = 0, w = 0, pair = 0;
 };
 
 /// Milliseconds of `body` with the device idle before and synchronised
@@ -75,21 +75,25 @@ double median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
-/// Stage 0 of a two-stage pipeline (so its backward takes an output
-/// gradient). F alone and B alone, each timed on its own; the pair is
-/// F(mb 1) on the forward stream beside B(mb 0) on the backward stream, as
-/// the executor runs an overlap region.
+/// The middle stage of a three-stage pipeline (so its backward takes an
+/// output gradient and makes an input gradient). F, B, and the split
+/// backward's I and W, each timed on its own; the pair is F(mb 1) on the
+/// forward stream beside B(mb 0) on the backward stream, as the executor
+/// runs an overlap region.
 StageTimes measurePair(const std::string &label, const TestModel &model) {
-  LoadedProgram p = program(schedule(ScheduleKind::OneFOneB, 2, 2), model);
-  StageWorker stage(p.file.stages[0], p, kGpu);
+  LoadedProgram p = program(schedule(ScheduleKind::OneFOneB, 3, 3), model);
+  StageWorker stage(p.file.stages[1], p, kGpu);
   DataSource data(p.config, kGpu);
   torch::Tensor in0 = data.input(0), in1 = data.input(1);
   torch::Tensor grad = torch::randn_like(in0);
   auto streams = makeCpuStreams(makeDeviceStreams(kGpu));
-  std::vector<double> fs, bs, pairs;
+  std::vector<double> fs, bs, is, ws, pairs;
   for (int r = 0; r < 6; ++r) { // the first round warms up
     double f = timedMs([&] { stage.forward(0, in0); });
     double b = timedMs([&] { stage.backward(0, grad); });
+    stage.forward(0, in0);
+    double i = timedMs([&] { stage.backwardInput(0, grad); });
+    double w = timedMs([&] { stage.backwardWeight(0); });
     stage.forward(0, in0);
     double pair = timedMs([&] {
       streams->stream(StreamRole::Forward).enqueue([&] {
@@ -105,11 +109,16 @@ StageTimes measurePair(const std::string &label, const TestModel &model) {
       continue;
     fs.push_back(f);
     bs.push_back(b);
+    is.push_back(i);
+    ws.push_back(w);
     pairs.push_back(pair);
   }
-  StageTimes t{median(fs), median(bs), median(pairs)};
+  stage.zeroGrad();
+  StageTimes t{median(fs), median(bs), median(is), median(ws), median(pairs)};
   figure("pair." + label + ".f_ms", t.f);
   figure("pair." + label + ".b_ms", t.b);
+  figure("pair." + label + ".i_ms", t.i);
+  figure("pair." + label + ".w_ms", t.w);
   figure("pair." + label + ".pair_ms", t.pair);
   figure("pair." + label + ".efficiency", (t.f + t.b) / t.pair);
   return t;
@@ -173,7 +182,7 @@ void measureStep(const TestModel &model, const StageTimes &stage) {
   CostModel cost;
   cost.uniform.f = stage.f;
   cost.uniform.b = stage.b;
-  cost.uniform.w = stage.b / 2;
+  cost.uniform.w = stage.w;
   cost.uniform.fb = stage.pair;
   std::vector<Finding> findings;
   auto sim = simulate(p.program(), cost, findings);
@@ -211,6 +220,8 @@ int main() {
     transformer.seqLen = 2048;
     transformer.rows = 1;
     measurePair("transformer_h2048_s2048_fp32", transformer);
+    transformer.dtype = "bfloat16";
+    measurePair("transformer_h2048_s2048_bf16", transformer);
     TestModel mlp;
     mlp.hidden = 2048;
     mlp.ffn = 8192;

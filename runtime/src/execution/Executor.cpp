@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dualpipe/Runtime/Executor.h"
+#include "dualpipe/Runtime/ElementType.h"
 #include "dualpipe/Runtime/Reference.h"
 
 #include "ErrorText.h"
@@ -62,7 +63,7 @@ struct RankExecutor::Impl {
       : program(program), placement(program.placement()), rank(rank),
         transport(transport), options(std::move(options)), stages(stages),
         data(program.config, this->options.device),
-        dtype(program.config.float64 ? torch::kFloat64 : torch::kFloat32) {
+        dtype(scalarType(program.config)) {
     try {
       plan = planRank(program.program(), rank);
       for (const PlanOp &op : plan.ops)

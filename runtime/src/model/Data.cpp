@@ -1,6 +1,7 @@
 //===- Data.cpp - User-supplied training data -----------------------------===//
 
 #include "dualpipe/Runtime/Data.h"
+#include "dualpipe/Runtime/ElementType.h"
 
 #include <sstream>
 
@@ -11,7 +12,7 @@ std::mutex installedMutex;
 std::shared_ptr<BatchSource> installed;
 
 torch::ScalarType messageDtype(const TrainConfig &config) {
-  return config.float64 ? torch::kFloat64 : torch::kFloat32;
+  return scalarType(config);
 }
 
 std::string describe(const torch::Tensor &t) {

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dualpipe/Schedule/Kernels.h"
+#include "dualpipe/Runtime/ElementType.h"
 #include "dualpipe/Runtime/Stage.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -137,8 +138,7 @@ std::string scriptPath(const LayerSpec &spec, const std::string &baseDir,
 //===----------------------------------------------------------------------===//
 
 torch::TensorOptions paramOptions(const TrainConfig &config) {
-  return torch::TensorOptions().dtype(config.float64 ? torch::kFloat64
-                                                     : torch::kFloat32);
+  return torch::TensorOptions().dtype(scalarType(config));
 }
 
 /// nn.Linear's default initialisation, drawn from the stage's generator.
@@ -269,8 +269,7 @@ public:
            "cannot load TorchScript " + file + ": " + e.what());
     }
     module_.train();
-    if (config.float64)
-      module_.to(torch::kFloat64);
+    module_.to(scalarType(config));
     for (const torch::Tensor &p : module_.parameters())
       params_.push_back(p.requires_grad_());
   }
@@ -281,6 +280,9 @@ public:
     return out.toTensor();
   }
   std::vector<torch::Tensor> parameters() override { return params_; }
+  /// Module::to moves the buffers too (running statistics, masks), and
+  /// keeps each parameter's identity through set_data.
+  void moveTo(torch::Device device) override { module_.to(device); }
 
 private:
   torch::jit::Module module_;

@@ -1,6 +1,7 @@
 //===- Reference.cpp - The same model, one process, no pipeline -----------===//
 
 #include "dualpipe/Runtime/Reference.h"
+#include "dualpipe/Runtime/ElementType.h"
 
 #include <cstring>
 #include <limits>
@@ -50,11 +51,7 @@ double relativeDifference(const torch::Tensor &x, const torch::Tensor &y) {
                    : std::numeric_limits<double>::infinity();
 }
 
-double ulpOf(const torch::Tensor &x) {
-  return x.scalar_type() == torch::kFloat64
-             ? std::numeric_limits<double>::epsilon()
-             : std::numeric_limits<float>::epsilon();
-}
+double ulpOf(const torch::Tensor &x) { return epsilonOf(x.scalar_type()); }
 
 bool bitwiseEqual(const torch::Tensor &x, const torch::Tensor &y) {
   if (x.scalar_type() != y.scalar_type() || x.sizes() != y.sizes())

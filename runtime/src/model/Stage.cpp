@@ -1,13 +1,13 @@
 //===- Stage.cpp - One pipeline stage under LibTorch ----------------------===//
 
 #include "dualpipe/Runtime/Stage.h"
+#include "dualpipe/Runtime/ElementType.h"
 
 namespace dualpipe::runtime {
 namespace {
 
 torch::TensorOptions dataOptions(const TrainConfig &config) {
-  return torch::TensorOptions().dtype(config.float64 ? torch::kFloat64
-                                                     : torch::kFloat32);
+  return torch::TensorOptions().dtype(scalarType(config));
 }
 
 std::string shapeText(torch::IntArrayRef sizes) {
@@ -63,11 +63,9 @@ StageWorker::StageWorker(const StageSpec &spec, const LoadedProgram &program,
       params_.push_back(p);
     layerParams_.push_back(params_.size());
   }
-  // set_data keeps each parameter's identity, so the layers, which hold the
-  // same tensors, see the moved data (as Module::to does).
   if (!device_.is_cpu())
-    for (torch::Tensor &p : params_)
-      p.set_data(p.data().to(device_));
+    for (auto &layer : layers_)
+      layer->moveTo(device_);
   if (params_.empty())
     return;
   if (config_.optimizer == OptimizerKind::Adam)
@@ -81,10 +79,18 @@ StageWorker::StageWorker(const StageSpec &spec, const LoadedProgram &program,
                      .weight_decay(config_.weightDecay));
 }
 
-torch::Tensor StageWorker::lossOf(int64_t mb, const torch::Tensor &output) {
+void Layer::moveTo(torch::Device device) {
+  // set_data keeps each parameter's identity, as Module::to does.
+  for (torch::Tensor &p : parameters())
+    p.set_data(p.data().to(device));
+}
+
+torch::Tensor StageWorker::lossOf(int64_t mb, const torch::Tensor &model) {
+  torch::Tensor output = model.to(lossScalarType(config_));
   torch::Tensor target = data_.target(mb);
   torch::Tensor loss;
   if (config_.loss == LossKind::Mse) {
+    target = target.to(output.scalar_type());
     if (output.sizes() != target.sizes())
       throw std::runtime_error(
           "last stage output " + shapeText(output.sizes()) +

@@ -30,7 +30,8 @@ struct TrainConfig {
   double momentum = 0;    // sgd only
   double weightDecay = 0; // both
   uint64_t seed = 0;
-  bool float64 = false;
+  /// One of dualpipe/Schedule/ElementTypes.h; ElementType.h maps it.
+  std::string dtype = "float32";
   /// Shape of every activation and gradient message, [rows, hidden] or
   /// [rows, seq, hidden].
   std::vector<int64_t> messageShape;

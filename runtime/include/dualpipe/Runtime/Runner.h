@@ -24,8 +24,13 @@
 
 namespace dualpipe::runtime {
 
-/// The gradient agreement --check requires (see mismatch()).
+/// The gradient agreement --check requires (see mismatch()) of float32 and
+/// float64 models.
 inline constexpr double kGradientTolerance = 1e-13;
+/// The agreement for a model of `dtype`: the mismatch is quadratic in the
+/// relative error, so a type coarser than float32 widens kGradientTolerance
+/// by the square of its epsilon over float32's (bfloat16: 2^32).
+double gradientTolerance(const std::string &dtype);
 /// On CUDA, --check allows each micro-batch loss this many units in the
 /// last place of its dtype away from the reference's (docs/gpu.md says
 /// why); on CPU the losses must be bitwise equal.
@@ -69,6 +74,7 @@ struct RunResult {
   int64_t lossesCompared = 0;
   int64_t stagesCompared = 0;
   double worstMismatch = 0;
+  double gradientLimit = kGradientTolerance; // gradientTolerance(dtype)
   /// The largest |loss - reference| / |reference| (0 when bitwise), and
   /// whether --check required bitwise losses (CPU) or kCudaLossUlps.
   double worstLossDifference = 0;

@@ -55,6 +55,10 @@ public:
   virtual ~Layer() = default;
   virtual torch::Tensor forward(const torch::Tensor &input) = 0;
   virtual std::vector<torch::Tensor> parameters() = 0;
+  /// Moves the layer's state to `device`, keeping each parameter's identity
+  /// (the stage's optimizer holds the same tensors). The default moves the
+  /// parameters; a layer with other state (buffers) moves that too.
+  virtual void moveTo(torch::Device device);
 };
 
 /// Builds a layer from its spec. Built-in kernels are initialised from
