@@ -8,7 +8,7 @@ CMAKE_FLAGS ?= -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
                -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit \
                -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps configure build test test-sanitize demo bench gpu-bundle clean
+.PHONY: all deps configure build test test-sanitize fuzz soak demo bench gpu-bundle clean
 
 all: build
 
@@ -40,6 +40,30 @@ $(SANITIZE_DIR)/build.ninja: | deps
 test-sanitize: deps $(SANITIZE_DIR)/build.ninja
 	cmake --build $(SANITIZE_DIR) -j $(JOBS)
 	$(SANITIZE_ENV) ctest --test-dir $(SANITIZE_DIR) --output-on-failure -j $(JOBS)
+
+# libFuzzer targets (fuzz/) with Debian's clang, in their own build folder:
+# only the fuzzers and the libraries they fuzz, instrumented with ASan. Each
+# runs FUZZ_SECONDS from seeds made of the test inputs (scripts/fuzz.sh).
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_CXX ?= clang++-14
+FUZZ_CC ?= clang-14
+FUZZERS := fuzz-mlir fuzz-torch-csv fuzz-program
+
+$(FUZZ_DIR)/build.ninja: | deps
+	cmake -G Ninja -S . -B $(FUZZ_DIR) $(CMAKE_FLAGS) -DDUALPIPE_FUZZ=ON \
+	  -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) -DCMAKE_C_COMPILER=$(FUZZ_CC) \
+	  -DDUALPIPE_BUILD_RUNTIME=OFF -DDUALPIPE_BUILD_PYTHON=OFF \
+	  -DCMAKE_DISABLE_FIND_PACKAGE_benchmark=ON
+
+fuzz: build $(FUZZ_DIR)/build.ninja
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(FUZZERS)
+	scripts/fuzz.sh $(FUZZ_DIR) $(BUILD_DIR) $(FUZZ_SECONDS)
+
+# The runtime's unit tests SOAK_RUNS times in a row with one core loaded.
+SOAK_RUNS ?= 50
+soak: build
+	scripts/soak.sh $(BUILD_DIR) $(SOAK_RUNS)
 
 demo: build
 	@scripts/demo.sh $(BUILD_DIR)

@@ -11,7 +11,8 @@ packages=(
   nlohmann-json3-dev pybind11-dev python3-dev python3-pytest
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium
-  strace
+  strace iproute2
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

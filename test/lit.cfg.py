@@ -1,6 +1,7 @@
 # -*- Python -*-
 import os
 import shutil
+import subprocess
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -37,3 +38,23 @@ system_python = "/usr/bin/python3"
 if os.path.isdir("/usr/lib/python3/dist-packages/torch") and os.path.exists(system_python):
     config.available_features.add("python-torch")
     config.substitutions.append(("%torch_python", system_python))
+
+# The multi-host Gloo tests make network namespaces (ip netns, as root);
+# where that fails they are unsupported, and the reason is printed.
+def netns_unavailable():
+    if shutil.which("ip") is None:
+        return "iproute2's ip is not installed"
+    if os.geteuid() != 0:
+        return "making network namespaces needs root"
+    probe = "dualpipe-lit-probe-%d" % os.getpid()
+    made = subprocess.run(["ip", "netns", "add", probe], capture_output=True, text=True)
+    if made.returncode != 0:
+        return "ip netns add failed: " + made.stderr.strip()
+    subprocess.run(["ip", "netns", "del", probe], capture_output=True)
+    return None
+
+netns_reason = netns_unavailable()
+if netns_reason is None:
+    config.available_features.add("netns")
+else:
+    lit_config.note("netns Gloo tests skipped: " + netns_reason)

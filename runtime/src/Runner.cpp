@@ -151,6 +151,8 @@ public:
     return result;
   }
 
+  const RankExecutor &executor() const { return executor_; }
+
 private:
   /// After `done` steps: this rank's layers, then rank 0 the manifest.
   void save(int64_t done) {
@@ -301,6 +303,8 @@ struct Outcome {
   std::string failure;
   bool aborted = false;
   std::string exitedAt;
+  /// The rank dropped a send for an injected drop fault.
+  bool droppedSend = false;
 };
 
 /// Runs one rank's driver and turns every way it can end into an Outcome.
@@ -328,6 +332,7 @@ Outcome runRankThread(const LoadedProgram &program, const RunOptions &options,
   } catch (const std::exception &e) {
     outcome.failure = "rank " + std::to_string(rank) + ": " + causeOf(e);
   }
+  outcome.droppedSend = driver && driver->executor().faultFired();
   bool failed = !outcome.failure.empty() || !outcome.exitedAt.empty();
   if (failed && processEnds)
     (void)driver.release();
@@ -336,16 +341,39 @@ Outcome runRankThread(const LoadedProgram &program, const RunOptions &options,
   return outcome;
 }
 
-/// Root causes first, then the ranks that stopped because of them.
-std::string describeOutcomes(const std::vector<Outcome> &outcomes) {
+/// The root-cause line of a drop fault that fired: the rank, the send and
+/// what was done to it.
+std::string describeDroppedSend(const FaultSpec &fault,
+                                const Program &program) {
+  std::string rank = std::to_string(fault.rank);
+  return "rank " + rank + ": programs[" + rank + "].instructions[" +
+         std::to_string(fault.index) + "] " +
+         describeInstr(program.ranks[fault.rank][fault.index]) +
+         ": dropped by the injected drop fault (root cause)";
+}
+
+/// Root causes first, then the ranks that stopped because of them. A
+/// dropped send fails no instruction of its own, only peers' waits, and
+/// which of those times out first is a race: the drop is the root cause
+/// and the timeouts follow it.
+std::string describeOutcomes(const std::vector<Outcome> &outcomes,
+                             const LoadedProgram &program,
+                             const RunOptions &options) {
   std::string roots, echoes;
+  bool dropped = false, failed = false;
+  for (const Outcome &o : outcomes) {
+    dropped = dropped || o.droppedSend;
+    failed = failed || !o.failure.empty() || !o.exitedAt.empty();
+  }
+  if (dropped && failed)
+    roots = describeDroppedSend(*options.fault, program.program()) + "\n";
   for (size_t r = 0; r < outcomes.size(); ++r) {
     const Outcome &o = outcomes[r];
     if (!o.exitedAt.empty())
       roots += "rank " + std::to_string(r) + ": exited at " + o.exitedAt +
                " (injected exit fault)\n";
     else if (!o.failure.empty())
-      (o.aborted ? echoes : roots) += o.failure + "\n";
+      (o.aborted || dropped ? echoes : roots) += o.failure + "\n";
   }
   std::string text = roots + echoes;
   if (!text.empty())
@@ -411,7 +439,7 @@ RunResult runThreads(const LoadedProgram &program, const RunOptions &options) {
   for (std::thread &thread : threads)
     thread.join();
   RunResult result = std::move(outcomes[0].result);
-  result.error = describeOutcomes(outcomes);
+  result.error = describeOutcomes(outcomes, program, options);
   result.ok = result.error.empty() && result.checkFailures.empty();
   return result;
 }
@@ -462,7 +490,7 @@ RunResult runProcessRank(
     std::_Exit(70);
   }
   RunResult result = std::move(outcome.result);
-  result.error = outcome.failure;
+  result.error = describeOutcomes({outcome}, program, options);
   result.ok = result.error.empty() && result.checkFailures.empty();
   return result;
 }

@@ -292,10 +292,14 @@ TEST(Faults, ReceiveThatNeverArrives) {
   int64_t index = indexOf(
       program, 0, [](const Instr &i) { return i.kind == InstrKind::Send; });
   RunResult result = runWithFault(program, {0, index, FaultSpec::Kind::Drop});
-  // Rank 1's wait for the dropped activation fails. Rank 0's comm stream
-  // waits on rank 1's gradient at the same time, so which of the two times
-  // out first (and is listed first) is a race; the victim's line is there
-  // either way.
+  // Rank 1 waits for the dropped activation while rank 0 waits for rank 1's
+  // gradient; which one times out first is a race, so the report leads with
+  // the drop itself.
+  std::string root = "rank 0: programs[0].instructions[" +
+                     std::to_string(index) +
+                     "] send activation stage 0 mb 0 to rank 1: dropped by "
+                     "the injected drop fault (root cause)\n";
+  EXPECT_EQ(result.error.substr(0, root.size()), root) << result.error;
   std::string victim = "rank 1: programs[1].instructions[";
   size_t line = result.error.find(victim);
   ASSERT_NE(line, std::string::npos) << result.error;
@@ -304,8 +308,6 @@ TEST(Faults, ReceiveThatNeverArrives) {
   EXPECT_NE(text.find("recv activation(stage 0, mb 0) from rank 0"),
             std::string::npos)
       << result.error;
-  // The run ends by a timeout (rank 1's own, or rank 0's, which then aborts
-  // rank 1's wait).
   EXPECT_NE(result.error.find("timed out after 1 s: no matching send arrived"),
             std::string::npos)
       << result.error;

@@ -239,9 +239,10 @@ struct RankExecutor::Impl {
     // stay balanced.
     if (op.groupBegin)
       transport.beginGroup();
-    if (drop)
+    if (drop) {
       handle = std::make_unique<CompletedHandle>();
-    else
+      faultFired = true;
+    } else
       handle =
           transport.send(instr.peer, messageTag(instr.key, placement), tensor);
     endGroupAt(i);
@@ -488,6 +489,7 @@ struct RankExecutor::Impl {
   std::vector<StageWorker *> stageOf;
   std::unordered_map<int32_t, std::string> groupNames; // by last op
   int32_t faultOp = -1;
+  std::atomic<bool> faultFired{false};
 
   int64_t step = 0;
   std::vector<torch::Tensor> outputs;
@@ -523,6 +525,8 @@ RankExecutor::RankExecutor(const LoadedProgram &program, int64_t rank,
 RankExecutor::~RankExecutor() = default;
 
 StepResult RankExecutor::runStep(int64_t step) { return impl_->runStep(step); }
+
+bool RankExecutor::faultFired() const { return impl_->faultFired; }
 
 void RankExecutor::reduceMirrors() {
   auto theirs = exchangeWithMirror(

@@ -9,6 +9,7 @@
 #ifndef DUALPIPE_RUNTIME_TRANSPORTS_STOREGATHER_H
 #define DUALPIPE_RUNTIME_TRANSPORTS_STOREGATHER_H
 
+#include "ErrorText.h"
 #include "TorchCompat.h"
 #include "dualpipe/Runtime/Transport.h"
 
@@ -55,7 +56,14 @@ inline std::vector<std::string> storeGather(c10d::Store &store,
   if (rank != 0)
     return result;
   for (int64_t r = 0; r < worldSize; ++r) {
-    std::vector<uint8_t> value = store.get(slot(r));
+    // A lost host shows here as the store's timeout on its key; name it.
+    std::vector<uint8_t> value;
+    try {
+      value = store.get(slot(r));
+    } catch (const std::exception &e) {
+      throw CommError("gather '" + key + "': no record from rank " +
+                      std::to_string(r) + ": " + causeOf(e));
+    }
     result.emplace_back(value.begin(), value.end());
     store.deleteKey(slot(r));
   }

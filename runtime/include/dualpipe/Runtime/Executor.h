@@ -89,6 +89,10 @@ public:
   /// Clears the gradients and runs the instruction list once. Throws
   /// RankFailure (or RankExit for an injected exit).
   StepResult runStep(int64_t step);
+  /// Whether this rank skipped a send for an injected drop fault. The
+  /// other fault kinds fail their own instruction; a drop only shows as
+  /// peers' timeouts, so the runner names it as the root cause.
+  bool faultFired() const;
   /// Sums every mirrored stage's weight gradients with its copy on the
   /// mirror rank (dual placement only), so both copies hold the gradient
   /// of all micro-batches. Addition commutes bitwise, so the copies stay
