@@ -40,6 +40,28 @@ def _check_stack(tensor: object, argument: str, rows: List[int],
     return lead
 
 
+def _token_stream(tokens: "torch.Tensor", document: dict) -> object:
+    """A token stream for a language-model program, checked for what the
+    runtime's TokenSource does not check (its type and rank); the runtime
+    draws the windows as ``dualpipe-run --data`` does and checks the length
+    and the vocabulary."""
+    import torch
+    if document.get("input", {}).get("dtype") != "int64":
+        raise ValueError(
+            "data: a single tensor is a token stream, which needs a "
+            "language-model program (an embedding first layer); this "
+            "program takes a pair (inputs, targets) of tensors or a "
+            "callable (step, microbatch) -> (input, target)")
+    if tokens.dim() != 1:
+        raise ValueError(f"data: a token stream must be 1-D, got shape "
+                         f"{list(tokens.shape)}")
+    if tokens.dtype.is_floating_point or tokens.dtype.is_complex or \
+            tokens.dtype == torch.bool:
+        raise TypeError(f"data: token ids must be an integer tensor, got "
+                        f"{str(tokens.dtype).replace('torch.', '')}")
+    return tokens
+
+
 def batches(data: object, document: dict, steps: int) -> Optional[Batch]:
     """The callable the runtime asks for each (step, micro-batch), from
     ``data``: None (the synthetic batch), a callable, or a pair
@@ -50,14 +72,7 @@ def batches(data: object, document: dict, steps: int) -> Optional[Batch]:
     if data is None or callable(data):
         return data  # type: ignore[return-value]
     if isinstance(data, torch.Tensor):
-        # The seam for token streams: a language-model program (issue #12's
-        # embedding layer) will hand this tensor to the runtime's
-        # TokenSource; the programs of this build take activations.
-        raise ValueError(
-            "data: a single tensor is a token stream, which needs a "
-            "language-model program (an embedding first layer); this "
-            "program takes a pair (inputs, targets) of tensors or a "
-            "callable (step, microbatch) -> (input, target)")
+        return _token_stream(data, document)
     if not isinstance(data, (tuple, list)) or len(data) != 2:
         raise TypeError(f"data: expected a callable (step, microbatch) -> "
                         f"(input, target) or a pair (inputs, targets) of "

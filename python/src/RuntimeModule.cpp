@@ -13,6 +13,7 @@
 #include "dualpipe/Runtime/Data.h"
 #include "dualpipe/Runtime/Device.h"
 #include "dualpipe/Runtime/Runner.h"
+#include "dualpipe/Runtime/Tokens.h"
 
 #include <torch/extension.h>
 
@@ -119,12 +120,30 @@ LoadedProgram load(const TrainArgs &args) {
   return std::move(*program);
 }
 
+/// train(data=tokens): the windows of a token stream, as --data draws them
+/// from a file (TokenSource). `tokens` is a 1-D integer tensor (checked by
+/// the package).
+std::shared_ptr<BatchSource> tokenSource(const torch::Tensor &tokens,
+                                         const TrainConfig &config) {
+  torch::Tensor flat = tokens.to(torch::kLong).contiguous().cpu();
+  const int64_t *begin = flat.data_ptr<int64_t>();
+  try {
+    return std::make_shared<TokenSource>(
+        std::vector<int64_t>(begin, begin + flat.numel()), "data", config);
+  } catch (const std::invalid_argument &e) {
+    throw py::value_error(e.what());
+  }
+}
+
 TrainOutcome train(const TrainArgs &args) {
   LoadedProgram program = load(args);
   RunOptions options;
   options.steps = args.steps;
   options.check = args.check;
-  if (!args.data.is_none())
+  if (THPVariable_Check(args.data.ptr()))
+    options.data = tokenSource(THPVariable_Unpack(args.data.ptr()),
+                               program.config);
+  else if (!args.data.is_none())
     options.data = std::make_shared<CallableBatches>(args.data);
   options.timeout = std::chrono::milliseconds(
       static_cast<int64_t>(std::ceil(args.timeoutSeconds * 1000)));
