@@ -141,8 +141,8 @@ TrainOutcome train(const TrainArgs &args) {
   options.steps = args.steps;
   options.check = args.check;
   if (THPVariable_Check(args.data.ptr()))
-    options.data = tokenSource(THPVariable_Unpack(args.data.ptr()),
-                               program.config);
+    options.data =
+        tokenSource(THPVariable_Unpack(args.data.ptr()), program.config);
   else if (!args.data.is_none())
     options.data = std::make_shared<CallableBatches>(args.data);
   options.timeout = std::chrono::milliseconds(

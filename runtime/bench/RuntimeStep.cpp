@@ -29,7 +29,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "TestPrograms.h"
+#include "LoadProgram.h"
 
 #include "dualpipe/Runtime/Executor.h"
 #include "dualpipe/Runtime/Stage.h"
@@ -54,14 +54,7 @@ double secondsSince(Clock::time_point start) {
 
 runtime::LoadedProgram load(const TestSchedule &schedule,
                             const TestModel &model) {
-  std::string error;
-  auto json = buildProgramJson(schedule, model, error);
-  if (!json)
-    throw std::runtime_error(error);
-  auto loaded = loadProgramJson(*json, ".", error);
-  if (!loaded)
-    throw std::runtime_error(error);
-  return std::move(*loaded);
+  return loadProgramOrThrow(schedule, model);
 }
 
 /// Instructions the executor runs: top-level ones, an overlap counting as

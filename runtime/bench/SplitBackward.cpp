@@ -16,7 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "TestPrograms.h"
+#include "LoadProgram.h"
 
 #include "dualpipe/Runtime/Stage.h"
 
@@ -29,15 +29,7 @@ using namespace dualpipe::testing;
 namespace {
 
 runtime::LoadedProgram load(const TestModel &model) {
-  std::string error;
-  auto json =
-      buildProgramJson(schedule(ScheduleKind::OneFOneB, 3, 3), model, error);
-  if (!json)
-    throw std::runtime_error(error);
-  auto loaded = loadProgramJson(*json, ".", error);
-  if (!loaded)
-    throw std::runtime_error(error);
-  return std::move(*loaded);
+  return loadProgramOrThrow(schedule(ScheduleKind::OneFOneB, 3, 3), model);
 }
 
 TestModel kernelModel(int64_t kernel) {

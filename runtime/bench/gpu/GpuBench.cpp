@@ -15,7 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "TestPrograms.h"
+#include "LoadProgram.h"
 
 #include "dualpipe/Runtime/Device.h"
 #include "dualpipe/Runtime/Runner.h"
@@ -39,14 +39,7 @@ namespace {
 const torch::Device kGpu(torch::kCUDA, 0);
 
 LoadedProgram program(const TestSchedule &schedule, const TestModel &model) {
-  std::string error;
-  auto json = buildProgramJson(schedule, model, error);
-  if (!json)
-    throw std::runtime_error("building the program: " + error);
-  auto loaded = loadProgramJson(*json, ".", error);
-  if (!loaded)
-    throw std::runtime_error("loading the program: " + error);
-  return std::move(*loaded);
+  return loadProgramOrThrow(schedule, model);
 }
 
 void figure(const std::string &name, double value) {
