@@ -8,6 +8,8 @@
 #include "ErrorText.h"
 #include "model/Checkpoint.h"
 
+#include "dualpipe/Schedule/Dependencies.h"
+
 #include <condition_variable>
 #include <cstdio>
 #include <iomanip>

@@ -297,7 +297,7 @@ TEST(Faults, ReceiveThatNeverArrives) {
   // the drop itself.
   std::string root = "rank 0: programs[0].instructions[" +
                      std::to_string(index) +
-                     "] send activation stage 0 mb 0 to rank 1: dropped by "
+                     "] send activation(stage 0, mb 0) to rank 1: dropped by "
                      "the injected drop fault (root cause)\n";
   EXPECT_EQ(result.error.substr(0, root.size()), root) << result.error;
   std::string victim = "rank 1: programs[1].instructions[";

@@ -118,7 +118,8 @@ TEST(ProgramLoader, RejectsUnknownKernelAndAttributes) {
   program["model"]["stages"][1]["layers"][0]["kernel"] = "conv";
   EXPECT_EQ(loadError(program),
             "model.stages[1].layers[0].kernel: unknown kernel \"conv\" "
-            "(known: mlp, transformer, identity, torchscript)");
+            "(known: mlp, transformer, identity, torchscript, embedding, "
+            "lm_head)");
   program = validProgram();
   program["model"]["stages"][0]["layers"][0]["attrs"]["hidden"] = 99;
   EXPECT_EQ(loadError(program),

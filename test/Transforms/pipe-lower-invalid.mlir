@@ -5,7 +5,7 @@
 // a kernel the runtime does not have
 pipe.model @m config {hidden = 8, microbatch_size = 2} {
   pipe.layer kernel("mlp") repeat(2)
-  // expected-error @+1 {{'pipe.layer' op unknown kernel "conv2d"; the runtime knows mlp, transformer, identity, torchscript}}
+  // expected-error @+1 {{'pipe.layer' op unknown kernel "conv2d"; the runtime knows mlp, transformer, identity, torchscript, embedding, lm_head}}
   pipe.layer kernel("conv2d") repeat(2)
 }
 pipe.pipeline @train model(@m) ranks(2) microbatches(4) schedule(1f1b)
