@@ -550,9 +550,13 @@ std::string summaryLine(const RunResult &result, int64_t steps) {
   }
   if (result.secondsPerStep > 0) {
     double tokensPerSecond = result.tokensPerStep / result.secondsPerStep;
-    out << ", " << std::setprecision(0) << tokensPerSecond << " tokens/s, "
-        << std::setprecision(3) << tokensPerSecond * result.flopsPerToken / 1e9
-        << " GFLOP/s (built-in kernels)";
+    out << ", " << std::setprecision(0) << tokensPerSecond << " tokens/s";
+    // Only the built-in kernels have known FLOPs: a model of TorchScript
+    // layers alone gets no FLOP/s figure rather than a wrong 0.
+    if (result.flopsPerToken > 0)
+      out << ", " << std::setprecision(3)
+          << tokensPerSecond * result.flopsPerToken / 1e9
+          << " GFLOP/s (built-in kernels)";
   }
   return out.str();
 }
