@@ -303,11 +303,14 @@ uint64_t splitmix(uint64_t x) {
 
 } // namespace
 
-at::Generator seededGenerator(std::initializer_list<uint64_t> values) {
-  uint64_t state = 0x5eed;
+uint64_t mixSeed(uint64_t state, std::initializer_list<uint64_t> values) {
   for (uint64_t v : values)
     state = splitmix(state ^ splitmix(v));
-  return at::make_generator<at::CPUGeneratorImpl>(state);
+  return state;
+}
+
+at::Generator seededGenerator(std::initializer_list<uint64_t> values) {
+  return at::make_generator<at::CPUGeneratorImpl>(mixSeed(0x5eed, values));
 }
 
 std::string checkLayer(const LayerSpec &spec, const TrainConfig &config,

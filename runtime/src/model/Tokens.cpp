@@ -1,6 +1,7 @@
 //===- Tokens.cpp - Training windows from a token stream ------------------===//
 
 #include "dualpipe/Runtime/Tokens.h"
+#include "dualpipe/Runtime/Stage.h"
 
 #include <cerrno>
 #include <cstring>
@@ -11,13 +12,6 @@
 
 namespace dualpipe::runtime {
 namespace {
-
-uint64_t splitmix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 /// Salt that keeps window offsets apart from the synthetic data's draws.
 constexpr uint64_t kWindowStream = 3;
@@ -140,10 +134,8 @@ torch::Tensor TokenSource::window(int64_t step, int64_t mb) const {
   torch::Tensor out = torch::empty({rows_, seq_ + 1}, torch::kLong);
   int64_t *data = out.data_ptr<int64_t>();
   for (int64_t r = 0; r < rows_; ++r) {
-    uint64_t key = seed_;
-    for (uint64_t v :
-         {kWindowStream, uint64_t(step), uint64_t(mb), uint64_t(r)})
-      key = splitmix(key ^ splitmix(v));
+    uint64_t key = mixSeed(
+        seed_, {kWindowStream, uint64_t(step), uint64_t(mb), uint64_t(r)});
     std::copy_n(tokens_.begin() + static_cast<int64_t>(key % starts), seq_ + 1,
                 data + r * (seq_ + 1));
   }

@@ -47,8 +47,11 @@ private:
   torch::Device device_;
 };
 
-/// A generator seeded from a mix of the values (splitmix64), so that
-/// unrelated (seed, stage, ...) tuples give unrelated streams.
+/// `state` mixed with each of the values in turn (splitmix64), so that
+/// unrelated (seed, stage, ...) tuples give unrelated keys.
+uint64_t mixSeed(uint64_t state, std::initializer_list<uint64_t> values);
+
+/// A generator seeded from a mix of the values (mixSeed).
 at::Generator seededGenerator(std::initializer_list<uint64_t> values);
 
 /// The deferred weight products of one micro-batch, as DeepSeek's
