@@ -3,22 +3,27 @@
 // Three rounds, each scored by the simulator under the same budget:
 //  1. every fixed kind the sizes allow (the floor: auto is never slower than
 //     the best of them that fits);
-//  2. the list scheduler on the standard, V and dual placements with split
-//     or full backwards, with or without overlapped pairs, with several W
-//     and tie-break rules and memory limits; its own timing ranks the
-//     variants and only the most promising are simulated;
+//  2. the list scheduler on the standard, V, dual and interleaved
+//     placements (autoPlacements: two stages per rank, and deeper where
+//     that balances the ranks' work) with split or full backwards, with or
+//     without overlapped pairs, with several W and tie-break rules and
+//     memory limits; its own timing ranks the variants and only the most
+//     promising are simulated;
 //  3. local improvement of the best order found.
 // Large sizes try fewer policies and replay fewer orders (the constants
 // below), so that the planner stays usable at thousands of ranks.
 // The costs are given per rank-sized chunk of the model (one stage per rank,
-// as the planner takes them); the V placement splits each chunk in two
-// (splitStages), so every placement runs the same model.
+// as the planner takes them); the V and interleaved placements split each
+// chunk evenly (splitStages), so every placement runs the same model.
 //
 //===----------------------------------------------------------------------===//
 
+#include "AutoPlacements.h"
 #include "GenerateKinds.h"
 #include "ImproveSchedule.h"
 #include "SearchSchedule.h"
+
+#include "dualpipe/Schedule/Limits.h"
 
 #include <algorithm>
 
@@ -37,6 +42,10 @@ constexpr int64_t kImproveReplaySteps = int64_t(1) << 23;
 /// policies that win most often (split backwards, W only into waits it
 /// fits, later stage first): each greedy run is linear in the size.
 constexpr int64_t kWideSearchStageMicrobatches = int64_t(1) << 14;
+// Interleaving deeper than two stages per rank is tried only up to the wide
+// size, so the bound checkGenerateOptions puts on auto (2P stages) covers
+// every placement searched.
+static_assert(kWideSearchStageMicrobatches <= kMaxStageMicrobatches);
 
 struct Budget {
   int64_t activations = std::numeric_limits<int64_t>::max();
@@ -46,20 +55,6 @@ struct Budget {
            score.peakActivationBytes <= bytes * (1 + kEps);
   }
 };
-
-Placement placementOf(PlacementKind kind, const GenerateOptions &options,
-                      int64_t stages) {
-  Placement p;
-  p.kind = kind;
-  p.ranks = options.ranks;
-  p.stages = stages;
-  p.microbatches = options.microbatches;
-  return p;
-}
-
-int64_t stagesOf(PlacementKind kind, int64_t ranks) {
-  return kind == PlacementKind::V ? 2 * ranks : ranks;
-}
 
 bool hasPairCost(const CostModel &cost) {
   if (cost.uniform.fb)
@@ -130,11 +125,12 @@ private:
     }
   }
 
-  std::vector<ListPolicy> policiesFor(PlacementKind kind,
+  std::vector<ListPolicy> policiesFor(const Placement &placement,
                                       const CostModel &cost) const {
+    PlacementKind kind = placement.kind;
     bool twoStages = kind != PlacementKind::Standard;
-    bool wide = stagesOf(kind, options.ranks) * options.microbatches <=
-                kWideSearchStageMicrobatches;
+    bool wide =
+        placement.stages * options.microbatches <= kWideSearchStageMicrobatches;
     std::vector<int64_t> limits = {budget.activations};
     // The fixed kinds' own limits, which can beat filling all memory.
     int64_t natural =
@@ -180,14 +176,20 @@ private:
                                         : a.order < b.order;
     };
     size_t made = 0;
-    for (PlacementKind kind :
-         {PlacementKind::Standard, PlacementKind::V, PlacementKind::Dual}) {
-      int64_t stages = stagesOf(kind, options.ranks);
-      Placement placement = placementOf(kind, options, stages);
-      if (!allowed(kind) || !placement.checkSizes().empty())
+    // Deeper interleaving multiplies the ops; only small sizes afford it.
+    int64_t deepest = options.autoMaxVirtualStages > 0
+                          ? options.autoMaxVirtualStages
+                          : kMaxAutoVirtualStages;
+    if (options.ranks * kMaxAutoVirtualStages * options.microbatches >
+        kWideSearchStageMicrobatches)
+      deepest = 2;
+    for (const Placement &placement :
+         autoPlacements(chunks, options.ranks, options.microbatches, deepest)) {
+      int64_t stages = placement.stages;
+      if (!allowed(placement.kind) || !placement.checkSizes().empty())
         continue;
       CostModel cost = costFor(stages);
-      for (const ListPolicy &policy : policiesFor(kind, cost)) {
+      for (const ListPolicy &policy : policiesFor(placement, cost)) {
         std::optional<ListResult> greedy =
             listSchedule(placement, cost, policy);
         if (!greedy)

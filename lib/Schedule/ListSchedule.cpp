@@ -7,8 +7,9 @@
 //
 // Memory: a forward that brings a new micro-batch onto a rank (its first
 // stage there) leaves one slot free per later stage of that micro-batch on the
-// rank (the V's way back), so the oldest micro-batch can always continue and
-// the greedy cannot paint itself into a corner on a V.
+// rank (the V's way back, an interleaved rank's later stages), so the oldest
+// micro-batch can always continue and the greedy cannot paint itself into a
+// corner.
 //
 // Speed: a rank that found nothing to run at time t finds nothing again until
 // t moves on or a rank it consumes from places an op (its candidates read
@@ -400,8 +401,7 @@ private:
 std::optional<ListResult> listSchedule(const Placement &placement,
                                        const CostModel &cost,
                                        const ListPolicy &policy) {
-  if (placement.kind == PlacementKind::Interleaved ||
-      !placement.checkSizes().empty())
+  if (!placement.checkSizes().empty())
     return std::nullopt;
   return ListScheduler(placement, cost, policy).run();
 }

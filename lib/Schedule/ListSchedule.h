@@ -6,7 +6,8 @@
 // input gradients is the critical path), else a forward the memory limit
 // admits, else a deferred weight gradient when it fits the wait for the next
 // op. This is the greedy of the zero-bubble paper (Qi et al., arXiv
-// 2401.10241, section 3) generalised to standard, V and dual placements.
+// 2401.10241, section 3) generalised to the standard, V, dual and
+// interleaved placements.
 //
 //===----------------------------------------------------------------------===//
 #ifndef DUALPIPE_LIB_SCHEDULE_LISTSCHEDULE_H
@@ -45,7 +46,7 @@ struct ListResult {
   double makespan = 0;
 };
 
-/// Schedules every F, I/B and W of `placement` (standard, v or dual). Returns
+/// Schedules every F, I/B and W of `placement` (any kind). Returns
 /// nullopt if the memory budget leaves no op runnable (too tight for the
 /// placement); the result is then not a schedule.
 std::optional<ListResult> listSchedule(const Placement &placement,

@@ -41,9 +41,12 @@ struct GenerateOptions {
   /// in bytes; unset means unbounded.
   std::optional<int64_t> maxActivations;
   std::optional<double> maxActivationBytes;
-  /// auto only: the placements searched (empty: standard, v and dual; the
+  /// auto only: the placements searched (empty: all four; the
   /// fixed kinds of those placements seed the search).
   std::vector<PlacementKind> autoPlacements;
+  /// auto only: at most this many stages per rank on the interleaved
+  /// placement (0: as many as the search tries).
+  int64_t autoMaxVirtualStages = 0;
   /// auto only: how many orders local improvement may replay. A count, not
   /// seconds, so that the result depends only on the input.
   int64_t searchEvaluations = 256;
