@@ -35,3 +35,9 @@ pipe.pipeline @fewv ranks(4) microbatches(6) schedule(dualpipev)
 
 // expected-error @+1 {{'pipe.pipeline' op layout has 3 entries, but 1f1b on 2 ranks has 2 stages}}
 pipe.pipeline @layout ranks(2) microbatches(4) schedule("1f1b") layout([1, 1, 1])
+
+// -----
+
+// Only auto's layout is halved for a two-stage-per-rank placement.
+// expected-error @+1 {{'pipe.pipeline' op layout has 2 entries, but dualpipev on 2 ranks has 4 stages}}
+pipe.pipeline @halves ranks(2) microbatches(4) schedule(dualpipev) layout([2, 2])

@@ -17,6 +17,33 @@ using namespace mlir;
 using namespace dualpipe::pipe;
 
 namespace {
+/// The layout of a 2P-stage placement of auto (V, interleaved): every chunk
+/// of the one-stage-per-rank layout cut in two equal halves; empty if some
+/// chunk has an odd layer count.
+SmallVector<int64_t> halvedLayout(ArrayRef<int64_t> chunks) {
+  SmallVector<int64_t> halves;
+  for (int64_t layers : chunks) {
+    if (layers % 2 != 0)
+      return {};
+    halves.append(2, layers / 2);
+  }
+  return halves;
+}
+
+/// The layout `schedule` runs: the pipeline's, or its halves when auto
+/// picked a placement with two stages per chunk.
+DenseI64ArrayAttr layoutFor(PipelineOp pipeline,
+                            const dualpipe::Schedule &schedule) {
+  DenseI64ArrayAttr layout = pipeline.getLayoutAttr();
+  // A fixed kind's layout is partitioned for its stages: a mismatch is an
+  // error, not a layout to halve.
+  if (!layout || schedule.kind != dualpipe::ScheduleKind::Auto ||
+      2 * static_cast<int64_t>(layout.size()) != schedule.placement.stages)
+    return layout;
+  return DenseI64ArrayAttr::get(pipeline.getContext(),
+                                halvedLayout(layout.asArrayRef()));
+}
+
 /// A schedule generated for one pipeline (or for the options alone), kept
 /// until every request has succeeded so that a failure emits nothing.
 struct PendingSchedule {
@@ -92,10 +119,15 @@ struct GenerateSchedulePass
       options.maxActivationBytes = *bytes;
     }
     options.searchEvaluations = searchEvaluations;
-    // The layout fixes one stage per rank; the V placement would need 2P.
-    if (pipeline && pipeline.getLayout())
-      options.autoPlacements = {dualpipe::PlacementKind::Standard,
-                                dualpipe::PlacementKind::Dual};
+    // The layout fixes one chunk per rank; the V and interleaved placements
+    // cut each in two (no deeper), which needs an even layer count in every
+    // chunk.
+    if (pipeline && pipeline.getLayout()) {
+      options.autoMaxVirtualStages = 2;
+      if (halvedLayout(*pipeline.getLayout()).empty())
+        options.autoPlacements = {dualpipe::PlacementKind::Standard,
+                                  dualpipe::PlacementKind::Dual};
+    }
     return success();
   }
 
@@ -121,7 +153,7 @@ struct GenerateSchedulePass
     if (!schedule)
       return mlir::emitError(anchor->getLoc()) << error;
     if (pipeline && pipeline.getLayout() &&
-        static_cast<int64_t>(pipeline.getLayout()->size()) !=
+        static_cast<int64_t>(layoutFor(pipeline, *schedule).size()) !=
             schedule->placement.stages)
       return pipeline.emitOpError()
              << "layout has " << pipeline.getLayout()->size()
@@ -167,7 +199,7 @@ struct GenerateSchedulePass
           writeSchedule(builder, item.pipeline.getLoc(),
                         item.pipeline.getSymName(), item.schedule);
       schedule.setModelAttr(item.pipeline.getModelAttr());
-      schedule.setLayoutAttr(item.pipeline.getLayoutAttr());
+      schedule.setLayoutAttr(layoutFor(item.pipeline, item.schedule));
       item.pipeline.erase();
     }
   }
