@@ -3,7 +3,8 @@
 # kind"): dualpipe-plan --json on each cost profile of issue 14 (equal stages
 # or first and last stage twice as heavy; F:B:W 1:2:1 or 1:1.5:0.5), ranks
 # 2, 3, 4, 8 and 16, micro-batches 2 x ranks, without a budget and with
-# max-activations = ranks (1F1B's memory). A cell is the kind's makespan,
+# max-activations = ranks (1F1B's memory); on 2 ranks heavy-ends is equal
+# stages twice as heavy, and its label says so. A cell is the kind's makespan,
 # "over" if it exceeds the budget, "-" if the kind does not apply.
 #   bench/auto-table.sh [BUILD_DIR]
 set -euo pipefail
@@ -23,6 +24,9 @@ for ratio in "1,2,1" "1,1.5,0.5"; do
             'BEGIN { printf ",f@%d=%g,b@%d=%g,w@%d=%g", s, 2*f, s, 2*b, s, 2*w }')
         done
       fi
+      label="$shape $ratio"
+      # Both chunks are the ends: equal stages, each twice as heavy.
+      [[ $shape == heavy-ends && $ranks == 2 ]] && label+=" (= equal x 2)"
       for budget in none "$ranks"; do
         args=(--ranks "$ranks" --microbatches $((2 * ranks)) --cost "$cost" --json)
         [[ $budget == none ]] || args+=(--max-activations "$budget")
@@ -44,7 +48,7 @@ if auto and auto["fits"] and fixed:
 else:
     row.append("n/a")
 print("| " + " | ".join(row) + " |")
-' "$shape $ratio" "$ranks" "$budget" "$kinds"
+' "$label" "$ranks" "$budget" "$kinds"
       done
     done
   done
