@@ -57,29 +57,31 @@ double makespanOf(const Schedule &s, const CostModel &chunks, int64_t ranks) {
   return sim ? sim->makespan : 0;
 }
 
-TEST(AutoPlacement, HeavyEndsInterleaveTwoStagesPerRank) {
-  CostModel cost = heavyEnds(4);
-  Schedule s = generateOrFail(autoOptions(4, 8, cost));
+/// auto on heavy ends with 2 x ranks micro-batches interleaves `stages`
+/// stages; its makespan lies between the heaviest rank's work there
+/// (`work`) and on the placements with fewer stages per rank (`fewer`).
+void expectInterleaved(int64_t ranks, int64_t stages, double fewer,
+                       double work) {
+  CostModel cost = heavyEnds(ranks);
+  Schedule s = generateOrFail(autoOptions(ranks, 2 * ranks, cost));
   EXPECT_EQ(s.placement.kind, PlacementKind::Interleaved);
-  EXPECT_EQ(s.placement.stages, 8);
+  EXPECT_EQ(s.placement.stages, stages);
+  double makespan = makespanOf(s, cost, ranks);
+  EXPECT_LT(makespan, fewer);
+  EXPECT_GE(makespan, work);
+}
+
+TEST(AutoPlacement, HeavyEndsInterleaveTwoStagesPerRank) {
   // Every one-stage-per-rank placement gives rank 0 all of chunk 0:
   // 8 x (2 + 4) = 48. Interleaved, rank 0 holds half of chunk 0 and half of
   // chunk 2: 8 x 4.5 = 36.
-  double makespan = makespanOf(s, cost, 4);
-  EXPECT_LT(makespan, 48);
-  EXPECT_GE(makespan, 36);
+  expectInterleaved(4, 8, 48, 36);
 }
 
 TEST(AutoPlacement, ThreeRanksInterleaveThirds) {
-  // Halves leave a rank with two heavy halves (6 per micro-batch); thirds
-  // give every rank 2 + 1 + 2 = 5.
-  CostModel cost = heavyEnds(3);
-  Schedule s = generateOrFail(autoOptions(3, 6, cost));
-  EXPECT_EQ(s.placement.kind, PlacementKind::Interleaved);
-  EXPECT_EQ(s.placement.stages, 9);
-  double makespan = makespanOf(s, cost, 3);
-  EXPECT_LT(makespan, 36);
-  EXPECT_GE(makespan, 30);
+  // Halves leave a rank with two heavy halves (6 x 6 = 36); thirds give
+  // every rank 2 + 1 + 2 = 5 per micro-batch.
+  expectInterleaved(3, 9, 36, 30);
 }
 
 TEST(AutoPlacement, EqualStagesDoNotInterleaveDeeper) {
