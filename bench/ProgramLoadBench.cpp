@@ -11,8 +11,8 @@
 
 #include "BenchUtil.h"
 
-#include "dualpipe/Schedule/JsonText.h"
-#include "dualpipe/Schedule/ProgramJson.h"
+#include "JsonText.h"
+#include "ProgramJsonTree.h"
 
 #include <nlohmann/json.hpp>
 

@@ -6,8 +6,8 @@
 // timeout is a finding.
 //
 //===----------------------------------------------------------------------===//
-#include "dualpipe/Schedule/JsonText.h"
-#include "dualpipe/Schedule/ProgramJson.h"
+#include "JsonText.h"
+#include "ProgramJsonTree.h"
 
 #include <nlohmann/json.hpp>
 

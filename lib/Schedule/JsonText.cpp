@@ -1,6 +1,6 @@
 //===- JsonText.cpp - Parsing JSON text within the bounds -----------------===//
 
-#include "dualpipe/Schedule/JsonText.h"
+#include "json/JsonText.h"
 #include "dualpipe/Schedule/Limits.h"
 
 #include <nlohmann/json.hpp>

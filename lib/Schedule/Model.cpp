@@ -244,21 +244,21 @@ std::vector<StageSpec> buildStages(std::vector<LayerSpec> layers,
   return stages;
 }
 
-std::optional<int64_t> positiveInt(const nlohmann::json &config,
+std::optional<int64_t> positiveInt(const AttrMap &config,
                                    const std::string &key,
                                    const std::string &model,
                                    std::string &error) {
-  auto it = config.find(key);
-  if (it == config.end()) {
+  const AttrValue *value = config.find(key);
+  if (!value) {
     error = "model " + quoted(model) + " config: missing '" + key + "'";
     return std::nullopt;
   }
-  if (!it->is_number_integer() || it->get<int64_t>() < 1) {
+  if (!value->asInt() || *value->asInt() < 1) {
     error = "model " + quoted(model) + " config: '" + key +
-            "' must be a positive integer, got " + it->dump();
+            "' must be a positive integer, got " + value->text();
     return std::nullopt;
   }
-  return it->get<int64_t>();
+  return value->asInt();
 }
 
 } // namespace
@@ -338,11 +338,7 @@ partitionStages(const ModelSpec &model, int64_t stages,
 
 std::optional<TensorSpec> messageSpec(const ModelSpec &model,
                                       std::string &error) {
-  const nlohmann::json &config = model.config;
-  if (!config.is_object()) {
-    error = "model " + quoted(model.name) + " config must be an object";
-    return std::nullopt;
-  }
+  const AttrMap &config = model.config;
   TensorSpec spec;
   auto rows = positiveInt(config, "microbatch_size", model.name, error);
   if (!rows)
@@ -358,14 +354,14 @@ std::optional<TensorSpec> messageSpec(const ModelSpec &model,
     spec.shape.push_back(*seq);
   }
   spec.shape.push_back(*hidden);
-  if (auto it = config.find("dtype"); it != config.end()) {
-    if (!it->is_string() || !findElementType(it->get<std::string>())) {
+  if (const AttrValue *dtype = config.find("dtype")) {
+    if (!dtype->asString() || !findElementType(*dtype->asString())) {
       error = "model " + quoted(model.name) +
               " config: 'dtype' must be one of " + elementTypeNames() +
-              ", got " + it->dump();
+              ", got " + dtype->text();
       return std::nullopt;
     }
-    spec.dtype = it->get<std::string>();
+    spec.dtype = *dtype->asString();
   }
   return spec;
 }
@@ -373,11 +369,8 @@ std::optional<TensorSpec> messageSpec(const ModelSpec &model,
 int64_t vocabSize(const ModelSpec &model) {
   if (model.layers.empty() || model.layers.front().kernel != kEmbeddingKernel)
     return 0;
-  const nlohmann::json &attrs = model.layers.front().attrs;
-  auto it = attrs.find("vocab");
-  if (it == attrs.end() || !it->is_number_integer() || it->get<int64_t>() < 1)
-    return 0;
-  return it->get<int64_t>();
+  std::optional<int64_t> vocab = model.layers.front().attrs.getInt("vocab");
+  return vocab && *vocab >= 1 ? *vocab : 0;
 }
 
 TensorSpec inputSpec(const ModelSpec &model, const TensorSpec &message) {

@@ -5,6 +5,8 @@
 #include "dualpipe/Schedule/Report.h"
 #include "dualpipe/Schedule/Simulate.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -218,7 +220,7 @@ std::string renderPlanText(const PlanResult &result) {
   return out;
 }
 
-nlohmann::json planJson(const PlanResult &result) {
+static nlohmann::json planJson(const PlanResult &result) {
   const PlanOptions &o = result.options;
   auto optional = [](const auto &v) {
     return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
@@ -256,6 +258,10 @@ nlohmann::json planJson(const PlanResult &result) {
                ? nlohmann::json(std::string(toString(*result.recommended)))
                : nlohmann::json(nullptr)},
           {"reason", result.reason}};
+}
+
+std::string renderPlanJson(const PlanResult &result, int indent) {
+  return planJson(result).dump(indent);
 }
 
 } // namespace dualpipe

@@ -12,7 +12,9 @@
 #include "dualpipe/Schedule/Generate.h"
 #include "dualpipe/Schedule/Kernels.h"
 #include "dualpipe/Schedule/Limits.h"
-#include "dualpipe/Schedule/ProgramJson.h"
+#include "json/AttrJson.h"
+#include "json/JsonText.h"
+#include "json/ProgramJsonTree.h"
 
 #include <nlohmann/json.hpp>
 
@@ -234,7 +236,7 @@ LayerSpec readLayer(const json &layer, const std::string &path) {
   if (layer.contains("attrs")) {
     if (!layer["attrs"].is_object())
       fail(path + ".attrs", "expected an object");
-    spec.attrs = layer["attrs"];
+    spec.attrs = attrMapFromJson(layer["attrs"]);
   }
   if (layer.contains("cost")) {
     const json &cost = layer["cost"];
@@ -311,10 +313,10 @@ json readModelConfig(const json &model, const TensorSpec &message) {
 /// Logits are the first `classes` columns of the last layer's output: the
 /// message, or an lm_head's vocabulary-wide logits.
 void checkClasses(const ModelSpec &model, const TensorSpec &message) {
-  auto it = model.config.find("classes");
-  if (it == model.config.end() || model.layers.back().kernel == kLmHeadKernel)
+  std::optional<int64_t> given = model.config.getInt("classes");
+  if (!given || model.layers.back().kernel == kLmHeadKernel)
     return;
-  int64_t classes = it->get<int64_t>();
+  int64_t classes = *given;
   if (classes > message.shape.back())
     fail("model.classes", std::to_string(classes) +
                               " classes exceed the hidden size " +
@@ -448,7 +450,7 @@ std::optional<ProgramFile> programFromJson(const json &root, std::string &error,
     file.message = readMessage(root);
     const json &model = field(root, "", "model");
     file.model.name = stringField(model, "model", "name");
-    file.model.config = readModelConfig(model, file.message);
+    file.model.config = attrMapFromJson(readModelConfig(model, file.message));
     file.stages = readStages(model, placement.stages);
     for (const StageSpec &stage : file.stages)
       file.model.layers.insert(file.model.layers.end(), stage.layers.begin(),
@@ -469,6 +471,20 @@ std::optional<ProgramFile> programFromJson(const json &root, std::string &error,
     error = std::string("malformed program file: ") + e.what();
   }
   return std::nullopt;
+}
+
+std::optional<ProgramFile> programFromText(std::string_view text,
+                                           std::string &error) {
+  return programFromText(text, error, loadVerifyOptions());
+}
+
+std::optional<ProgramFile> programFromText(std::string_view text,
+                                           std::string &error,
+                                           const VerifyOptions &verify) {
+  std::optional<json> root = parseJsonText(text, error);
+  if (!root)
+    return std::nullopt;
+  return programFromJson(*root, error, verify);
 }
 
 } // namespace dualpipe

@@ -6,7 +6,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "ProgramJsonNames.h"
-#include "dualpipe/Schedule/ProgramJson.h"
+#include "json/AttrJson.h"
+#include "json/ProgramJsonTree.h"
 
 #include <nlohmann/json.hpp>
 
@@ -81,7 +82,7 @@ json placementJson(const Placement &placement) {
 
 json modelJson(const ModelSpec &model, const std::vector<StageSpec> &stages,
                const TensorSpec &message) {
-  const json &config = model.config.is_object() ? model.config : json::object();
+  const json config = toJson(model.config);
   json out;
   out["name"] = model.name;
   out["loss"] = config.value("loss", json(kDefaultLoss));
@@ -107,7 +108,7 @@ json modelJson(const ModelSpec &model, const std::vector<StageSpec> &stages,
     json layers = json::array();
     for (const LayerSpec &layer : stage.layers)
       layers.push_back(json{{"kernel", layer.kernel},
-                            {"attrs", layer.attrs},
+                            {"attrs", toJson(layer.attrs)},
                             {"cost", costJson(layer.f, layer.b, layer.w)}});
     stageList.push_back(json{{"stage", stage.stage},
                              {"cost", costJson(stage.f, stage.b, stage.w)},
@@ -143,6 +144,12 @@ json programToJson(const Program &program, const ModelSpec &model,
   }
   out["programs"] = std::move(programs);
   return out;
+}
+
+std::string programToText(const Program &program, const ModelSpec &model,
+                          const std::vector<StageSpec> &stages,
+                          const TensorSpec &message) {
+  return programToJson(program, model, stages, message).dump(1) + "\n";
 }
 
 } // namespace dualpipe

@@ -2,6 +2,8 @@
 
 #include "dualpipe/Schedule/Report.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -128,7 +130,7 @@ std::string renderReportText(const SimResult &result,
   return out;
 }
 
-nlohmann::json reportJson(const SimResult &result) {
+static nlohmann::json reportJson(const SimResult &result) {
   nlohmann::json j;
   j["kind"] = result.kind ? nlohmann::json(std::string(toString(*result.kind)))
                           : nlohmann::json(nullptr);
@@ -161,6 +163,10 @@ nlohmann::json reportJson(const SimResult &result) {
   j["peak_activation_bytes"] = maxPeakActivationBytes(result);
   j["ranks"] = std::move(ranks);
   return j;
+}
+
+std::string renderReportJson(const SimResult &result, int indent) {
+  return reportJson(result).dump(indent);
 }
 
 } // namespace dualpipe

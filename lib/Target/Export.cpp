@@ -181,10 +181,8 @@ LogicalResult dualpipe::pipe::exportProgram(ScheduleOp schedule,
   std::vector<dualpipe::Finding> findings = dualpipe::verifyProgram(program);
   if (failed(emitFindings(findings, origins, schedule)))
     return failure();
-  os << dualpipe::programToJson(program, compiled->model, compiled->stages,
-                                compiled->message)
-            .dump(1)
-     << "\n";
+  os << dualpipe::programToText(program, compiled->model, compiled->stages,
+                                compiled->message);
   return success();
 }
 
@@ -208,10 +206,9 @@ static double elementCount(const dualpipe::TensorSpec &spec) {
 /// Parameters of one layer: `param_count` when the layer gives it, else the
 /// built-in kernels' exact counts (weights and biases).
 static double parameterCount(const dualpipe::LayerSpec &layer,
-                             const nlohmann::json &config) {
-  auto get = [](const nlohmann::json &object, const char *key) -> double {
-    auto it = object.find(key);
-    return it != object.end() && it->is_number() ? it->get<double>() : 0.0;
+                             const dualpipe::AttrMap &config) {
+  auto get = [](const dualpipe::AttrMap &map, const char *key) -> double {
+    return map.getNumber(key).value_or(0.0);
   };
   if (layer.attrs.contains("param_count"))
     return get(layer.attrs, "param_count");
@@ -288,7 +285,7 @@ LogicalResult dualpipe::pipe::exportReport(ScheduleOp schedule, raw_ostream &os,
   if (failed(result))
     return failure();
   if (format == ReportFormat::Json)
-    os << dualpipe::reportJson(*result).dump(2) << "\n";
+    os << dualpipe::renderReportJson(*result, /*indent=*/2) << "\n";
   else
     os << dualpipe::renderReportText(*result);
   return success();

@@ -191,23 +191,20 @@ CoreProgram lower(const CoreSchedule &schedule, const std::string &policyText,
   return {std::move(*program), std::nullopt};
 }
 
-CoreProgram programFromText(const std::string &text) {
-  nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
-  if (json.is_discarded())
-    valueError("not JSON");
+CoreProgram coreProgramFromText(const std::string &text) {
   std::string error;
-  std::optional<ProgramFile> file = programFromJson(json, error);
+  std::optional<ProgramFile> file = programFromText(text, error);
   if (!file)
     valueError(error);
   return {Program{}, std::move(*file)};
 }
 
-std::string programToText(const CoreProgram &program) {
+std::string coreProgramToText(const CoreProgram &program) {
   if (!program.file)
     valueError("this program has no model (it was lowered from a bare "
                "schedule); only a compiled or loaded program can be saved");
   const ProgramFile &f = *program.file;
-  return programToJson(f.program, f.model, f.stages, f.message).dump(1) + "\n";
+  return programToText(f.program, f.model, f.stages, f.message);
 }
 
 /// dualpipe-plan --json for the options.
@@ -233,7 +230,7 @@ std::string planText(int64_t ranks, int64_t microbatches, int64_t virtualStages,
   std::optional<PlanResult> result = plan(options, error);
   if (!result)
     valueError(error);
-  return json ? planJson(*result).dump() : renderPlanText(*result);
+  return json ? renderPlanJson(*result) : renderPlanText(*result);
 }
 
 /// What schedules and programs both offer: the simulation's report and
@@ -241,7 +238,7 @@ std::string planText(int64_t ranks, int64_t microbatches, int64_t virtualStages,
 template <typename T> void bindSimulationAndShape(py::class_<T> &cls) {
   cls.def("report_json",
           [](const T &x, const std::string &cost) {
-            return reportJson(x.simulate(cost)).dump();
+            return renderReportJson(x.simulate(cost));
           })
       .def("report_text",
            [](const T &x, const std::string &cost) {
@@ -307,8 +304,8 @@ PYBIND11_MODULE(_core, m) {
   bindSimulationAndShape(schedule);
 
   py::class_<CoreProgram> program(m, "Program");
-  program.def_static("from_json", &programFromText)
-      .def("to_json", &programToText)
+  program.def_static("from_json", &coreProgramFromText)
+      .def("to_json", &coreProgramToText)
       .def_property_readonly(
           "has_model", [](const CoreProgram &p) { return p.file.has_value(); })
       .def("verify",

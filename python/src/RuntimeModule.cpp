@@ -110,11 +110,8 @@ LoadedProgram load(const TrainArgs &args) {
                           std::to_string(args.steps));
   if (!(args.timeoutSeconds > 0) || args.timeoutSeconds > 1e6)
     throw py::value_error("timeout: expected seconds in (0, 1e6]");
-  nlohmann::json json = nlohmann::json::parse(args.programJson, nullptr, false);
-  if (json.is_discarded())
-    throw py::value_error("program: not a program file (not JSON)");
   std::optional<LoadedProgram> program =
-      loadProgramJson(json, args.baseDir, error);
+      loadProgramText(args.programJson, args.baseDir, error);
   if (!program)
     throw py::value_error("program: " + error);
   return std::move(*program);

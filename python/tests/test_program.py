@@ -84,7 +84,7 @@ def test_load_errors(tmp_path):
     with pytest.raises(ValueError, match=f"^{bad}: .*version"):
         dualpipe.Program.load(bad)
     bad.write_text("{")
-    with pytest.raises(ValueError, match="not JSON"):
+    with pytest.raises(ValueError, match="not valid JSON"):
         dualpipe.Program.load(bad)
     with pytest.raises(TypeError, match="^path"):
         dualpipe.Program.load(3)

@@ -1,7 +1,9 @@
 //===- Program.cpp - Loading a program file for execution -----------------===//
 
-#include "dualpipe/Runtime/Program.h"
-#include "dualpipe/Schedule/JsonText.h"
+#include "ProgramTree.h"
+
+#include "JsonText.h"
+#include "ProgramJsonTree.h"
 #include "dualpipe/Schedule/Kernels.h"
 
 #include <cerrno>
@@ -34,17 +36,20 @@ std::string digestOf(const std::string &text) {
 }
 
 TrainConfig trainConfig(const ProgramFile &file) {
-  const nlohmann::json &config = file.model.config;
+  // programFromJson has checked every key's presence and type.
+  const AttrMap &config = file.model.config;
   TrainConfig train;
-  train.loss = config["loss"] == "cross_entropy" ? LossKind::CrossEntropy
-                                                 : LossKind::Mse;
-  train.classes = config.value("classes", int64_t(0));
-  train.optimizer =
-      config["optimizer"] == "adam" ? OptimizerKind::Adam : OptimizerKind::Sgd;
-  train.lr = config["lr"].get<double>();
-  train.momentum = config.value("momentum", 0.0);
-  train.weightDecay = config.value("weight_decay", 0.0);
-  train.seed = config["seed"].get<uint64_t>();
+  train.loss = config.getString("loss") == "cross_entropy"
+                   ? LossKind::CrossEntropy
+                   : LossKind::Mse;
+  train.classes = config.getInt("classes").value_or(0);
+  train.optimizer = config.getString("optimizer") == "adam"
+                        ? OptimizerKind::Adam
+                        : OptimizerKind::Sgd;
+  train.lr = config.getNumber("lr").value_or(0.0);
+  train.momentum = config.getNumber("momentum").value_or(0.0);
+  train.weightDecay = config.getNumber("weight_decay").value_or(0.0);
+  train.seed = static_cast<uint64_t>(config.getInt("seed").value_or(0));
   train.dtype = file.message.dtype;
   train.messageShape = file.message.shape;
   train.inputShape = file.input.shape;
@@ -148,15 +153,19 @@ std::optional<LoadedProgram> loadProgramFile(const std::string &path,
   std::optional<std::string> text = readProgramText(path, error);
   if (!text)
     return std::nullopt;
-  std::optional<nlohmann::json> json = parseJsonText(*text, error);
-  if (!json) {
-    error = path + ": " + error;
-    return std::nullopt;
-  }
-  auto loaded = loadProgramJson(*json, directoryOf(path), error);
+  auto loaded = loadProgramText(*text, directoryOf(path), error);
   if (!loaded)
     error = path + ": " + error;
   return loaded;
+}
+
+std::optional<LoadedProgram> loadProgramText(std::string_view text,
+                                             const std::string &baseDir,
+                                             std::string &error) {
+  std::optional<nlohmann::json> json = parseJsonText(text, error);
+  if (!json)
+    return std::nullopt;
+  return loadProgramJson(*json, baseDir, error);
 }
 
 int64_t messageTag(const MsgKey &key, const Placement &placement) {

@@ -6,6 +6,7 @@
 #include "dualpipe/Runtime/Trace.h"
 
 #include "ErrorText.h"
+#include "TraceJson.h"
 #include "model/Checkpoint.h"
 
 #include "dualpipe/Schedule/Dependencies.h"

@@ -1,6 +1,7 @@
 //===- Trace.cpp - Measured timelines as Chrome traces --------------------===//
 
 #include "dualpipe/Runtime/Trace.h"
+#include "TraceJson.h"
 #include "dualpipe/Schedule/Render.h"
 
 #include <nlohmann/json.hpp>

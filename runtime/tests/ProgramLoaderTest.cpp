@@ -2,7 +2,7 @@
 
 #include "TestPrograms.h"
 
-#include "dualpipe/Runtime/Program.h"
+#include "ProgramTree.h"
 
 #include <gtest/gtest.h>
 

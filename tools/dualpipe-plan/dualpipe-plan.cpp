@@ -203,7 +203,7 @@ int main(int argc, char **argv) {
   if (!result)
     return fail(error);
   if (args.json)
-    std::cout << planJson(*result).dump(2) << "\n";
+    std::cout << renderPlanJson(*result, /*indent=*/2) << "\n";
   else
     std::cout << renderPlanText(*result);
   bool simulated = false;

@@ -279,13 +279,13 @@ TEST(PartitionStages, HundredThousandLayers) {
   EXPECT_EQ(layout, (std::vector<int64_t>(8, 12500)));
 }
 
-ModelSpec configured(nlohmann::json config) {
+ModelSpec configured(AttrMap config) {
   ModelSpec model = uniformModel(2);
   model.config = std::move(config);
   return model;
 }
 
-std::string messageError(nlohmann::json config) {
+std::string messageError(AttrMap config) {
   std::string error;
   EXPECT_FALSE(messageSpec(configured(std::move(config)), error));
   return error;
@@ -322,8 +322,6 @@ TEST(MessageSpec, NamesTheMissingOrBadKey) {
       messageError({{"microbatch_size", 4}, {"hidden", 8}, {"dtype", "bf16"}}),
       "model 'mlp' config: 'dtype' must be one of \"float32\", "
       "\"float64\", \"bfloat16\", got \"bf16\"");
-  EXPECT_EQ(messageError(nlohmann::json::array()),
-            "model 'mlp' config must be an object");
 }
 
 } // namespace

@@ -5,6 +5,7 @@
 #include "dualpipe/Schedule/Simulate.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 using namespace dualpipe;
 
@@ -166,7 +167,7 @@ TEST(Plan, Json) {
   PlanOptions o = options(4, 8);
   o.maxActivations = 6;
   PlanResult r = mustPlan(o);
-  nlohmann::json j = planJson(r);
+  nlohmann::json j = nlohmann::json::parse(renderPlanJson(r));
   EXPECT_EQ(j["ranks"], 4);
   EXPECT_EQ(j["microbatches"], 8);
   EXPECT_EQ(j["virtual_stages"], 2);

@@ -1,8 +1,8 @@
 //===- ProgramJsonTest.cpp - The program file writer and reader -----------===//
 
-#include "dualpipe/Schedule/ProgramJson.h"
+#include "JsonText.h"
+#include "ProgramJsonTree.h"
 #include "dualpipe/Schedule/Generate.h"
-#include "dualpipe/Schedule/JsonText.h"
 #include "dualpipe/Schedule/Lower.h"
 #include "dualpipe/Schedule/Verify.h"
 
@@ -191,13 +191,14 @@ TEST(ProgramJson, WritesAnUnknownKindAsNull) {
 
 TEST(ProgramJson, CrossEntropyAndOptimizerSettings) {
   ModelSpec model = smallModel();
-  model.config.update({{"loss", "cross_entropy"},
-                       {"classes", 5},
-                       {"optimizer", "adam"},
-                       {"lr", 0.001},
-                       {"weight_decay", 0.1},
-                       {"seq_len", 3},
-                       {"dtype", "float64"}});
+  for (auto &[key, value] : AttrMap{{"loss", "cross_entropy"},
+                                    {"classes", 5},
+                                    {"optimizer", "adam"},
+                                    {"lr", 0.001},
+                                    {"weight_decay", 0.1},
+                                    {"seq_len", 3},
+                                    {"dtype", "float64"}})
+    model.config.set(key, value);
   Written w = write(ScheduleKind::GPipe, 2, 2, model);
   EXPECT_EQ(w.file["model"]["classes"], 5);
   EXPECT_EQ(w.file["model"]["optimizer"],

@@ -9,9 +9,8 @@
 #ifndef DUALPIPE_SCHEDULE_MODEL_H
 #define DUALPIPE_SCHEDULE_MODEL_H
 
+#include "dualpipe/Schedule/AttrMap.h"
 #include "dualpipe/Schedule/Schedule.h"
-
-#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -24,7 +23,8 @@ namespace dualpipe {
 struct LayerSpec {
   std::string kernel;
   int64_t repeat = 1;
-  nlohmann::json attrs = nlohmann::json::object();
+  /// The kernel's attributes (the kernel says which it reads).
+  AttrMap attrs;
   double f = 1, b = 2, w = 1;
 };
 
@@ -40,7 +40,7 @@ struct LayerSpec {
 struct ModelSpec {
   std::string name;
   std::vector<LayerSpec> layers;
-  nlohmann::json config = nlohmann::json::object();
+  AttrMap config;
 };
 
 /// A contiguous group of layers; repeats are expanded (every layer has

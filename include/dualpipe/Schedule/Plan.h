@@ -16,8 +16,6 @@
 #include "dualpipe/Schedule/Cost.h"
 #include "dualpipe/Schedule/Schedule.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -87,8 +85,8 @@ std::string renderPlanText(const PlanResult &result);
 ///  bubble_ratio, max_bubble, peak_activations, peak_activation_bytes,
 ///  param_copies, max_param_bytes, fits, over_budget}], skipped: [{kind,
 ///  reason}], recommended, reason}; absent budgets and no recommendation are
-/// null.
-nlohmann::json planJson(const PlanResult &result);
+/// null. As JSON text on one line, or indented by `indent` spaces.
+std::string renderPlanJson(const PlanResult &result, int indent = -1);
 
 } // namespace dualpipe
 

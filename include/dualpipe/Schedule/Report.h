@@ -11,8 +11,6 @@
 
 #include "dualpipe/Schedule/Simulate.h"
 
-#include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -31,8 +29,9 @@ std::string renderReportText(const SimResult &result,
 ///  max_bubble, total_busy, total_idle, peak_activations,
 ///  peak_activation_bytes, ranks: [{rank, busy, idle, utilization, finish,
 ///  compute_ops, peak_activations, peak_activation_bytes, param_bytes,
-///  stages_held}]}; kind is null for schedules of unknown kind.
-nlohmann::json reportJson(const SimResult &result);
+///  stages_held}]}; kind is null for schedules of unknown kind. As JSON text
+/// on one line, or indented by `indent` spaces.
+std::string renderReportJson(const SimResult &result, int indent = -1);
 
 /// Formats a time or byte count: integers without a fraction, otherwise up
 /// to 6 significant digits ("12", "0.5", "1.33333").

@@ -3,6 +3,7 @@
 #include "model/Checkpoint.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <nlohmann/json.hpp>
 
 #include <cerrno>
 #include <cstdio>

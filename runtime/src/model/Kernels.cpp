@@ -32,26 +32,26 @@ struct KernelError : std::runtime_error {
 
 void checkKnownAttrs(const LayerSpec &spec, const std::string &path,
                      const std::set<std::string> &known) {
-  for (const auto &item : spec.attrs.items())
-    if (!known.count(item.key())) {
+  for (const auto &[key, value] : spec.attrs)
+    if (!known.count(key)) {
       std::string list;
       for (const std::string &name : known)
         list += (list.empty() ? "" : ", ") + name;
       fail(path + ".attrs",
-           "unknown attribute '" + item.key() + "' for kernel " + spec.kernel +
+           "unknown attribute '" + key + "' for kernel " + spec.kernel +
                " (known: " + (list.empty() ? "none" : list) + ")");
     }
 }
 
 int64_t intAttr(const LayerSpec &spec, const std::string &path, const char *key,
                 int64_t fallback) {
-  auto it = spec.attrs.find(key);
-  if (it == spec.attrs.end())
+  const AttrValue *value = spec.attrs.find(key);
+  if (!value)
     return fallback;
-  if (!it->is_number_integer() || it->get<int64_t>() < 1)
+  if (!value->asInt() || *value->asInt() < 1)
     fail(path + ".attrs." + key,
-         "expected a positive integer, got " + it->dump());
-  return it->get<int64_t>();
+         "expected a positive integer, got " + value->text());
+  return *value->asInt();
 }
 
 /// The activation width is fixed by the message shape; an explicit "hidden"
@@ -74,12 +74,12 @@ struct MlpAttrs {
 
 bool boolAttr(const LayerSpec &spec, const std::string &path,
               const std::string &name, bool fallback) {
-  auto it = spec.attrs.find(name);
-  if (it == spec.attrs.end())
+  const AttrValue *value = spec.attrs.find(name);
+  if (!value)
     return fallback;
-  if (!it->is_boolean())
+  if (!value->asBool())
     fail(path + ".attrs." + name, "expected true or false");
-  return it->get<bool>();
+  return *value->asBool();
 }
 
 MlpAttrs mlpAttrs(const LayerSpec &spec, const TrainConfig &config,
@@ -121,11 +121,9 @@ TransformerAttrs transformerAttrs(const LayerSpec &spec,
 std::string scriptPath(const LayerSpec &spec, const std::string &baseDir,
                        const std::string &path) {
   checkKnownAttrs(spec, path, {"path"});
-  auto it = spec.attrs.find("path");
-  if (it == spec.attrs.end() || !it->is_string() ||
-      it->get<std::string>().empty())
+  std::string file = spec.attrs.getString("path").value_or("");
+  if (file.empty())
     fail(path + ".attrs.path", "kernel torchscript needs a file path");
-  std::string file = it->get<std::string>();
   if (file.front() != '/')
     file = baseDir + "/" + file;
   struct stat info;

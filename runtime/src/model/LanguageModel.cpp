@@ -33,24 +33,25 @@ torch::Tensor filled(int64_t size, double value, const TrainConfig &config) {
 /// classes, the width the message's.
 std::string checkAttrs(const LayerSpec &spec, const TrainConfig &config,
                        const std::string &path, bool vocabRequired) {
-  for (const auto &item : spec.attrs.items())
-    if (item.key() != "vocab" && item.key() != "hidden")
-      return path + ".attrs: unknown attribute '" + item.key() +
+  for (const auto &entry : spec.attrs)
+    if (entry.first != "vocab" && entry.first != "hidden")
+      return path + ".attrs: unknown attribute '" + entry.first +
              "' for kernel " + spec.kernel + " (known: hidden, vocab)";
   for (auto [key, expected] : {std::pair{"vocab", config.classes},
                                std::pair{"hidden", config.hidden()}}) {
-    auto it = spec.attrs.find(key);
-    if (it == spec.attrs.end()) {
+    const AttrValue *value = spec.attrs.find(key);
+    if (!value) {
       if (vocabRequired && std::string_view(key) == "vocab")
         return path + ".attrs.vocab: kernel embedding needs its vocabulary "
                       "size";
       continue;
     }
-    if (!it->is_number_integer() || it->get<int64_t>() < 1)
+    if (!value->asInt() || *value->asInt() < 1)
       return path + ".attrs." + key + ": expected a positive integer, got " +
-             it->dump();
-    if (it->get<int64_t>() != expected)
-      return path + ".attrs." + key + ": " + it->dump() + " differs from the " +
+             value->text();
+    if (*value->asInt() != expected)
+      return path + ".attrs." + key + ": " + value->text() +
+             " differs from the " +
              (std::string_view(key) == "vocab" ? "model's classes "
                                                : "message's hidden size ") +
              std::to_string(expected);

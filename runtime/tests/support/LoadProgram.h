@@ -24,7 +24,7 @@ inline runtime::LoadedProgram loadProgramOrThrow(const TestSchedule &schedule,
   auto json = buildProgramJson(schedule, model, error);
   if (!json)
     throw std::runtime_error("building the program: " + error);
-  auto loaded = runtime::loadProgramJson(*json, ".", error);
+  auto loaded = runtime::loadProgramText(json->dump(), ".", error);
   if (!loaded)
     throw std::runtime_error("loading the program: " + error);
   return std::move(*loaded);

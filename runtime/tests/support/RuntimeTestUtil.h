@@ -19,7 +19,7 @@ inline runtime::LoadedProgram loadTestProgram(const TestSchedule &schedule,
   EXPECT_TRUE(json) << error;
   if (!json)
     return {};
-  auto loaded = runtime::loadProgramJson(*json, ".", error);
+  auto loaded = runtime::loadProgramText(json->dump(), ".", error);
   EXPECT_TRUE(loaded) << error;
   return loaded ? std::move(*loaded) : runtime::LoadedProgram();
 }

@@ -2,9 +2,9 @@
 
 #include "TestPrograms.h"
 
+#include "ProgramJsonTree.h"
 #include "dualpipe/Schedule/Generate.h"
 #include "dualpipe/Schedule/Model.h"
-#include "dualpipe/Schedule/ProgramJson.h"
 
 namespace dualpipe::testing {
 namespace {

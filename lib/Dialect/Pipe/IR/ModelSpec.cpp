@@ -7,7 +7,11 @@
 using namespace mlir;
 using namespace dualpipe::pipe;
 
-nlohmann::json dualpipe::pipe::attributeToJson(Attribute attr) {
+static dualpipe::AttrMap attrMapOf(DictionaryAttr dict);
+
+/// Integers, floats, bools, strings, arrays and dictionaries as themselves;
+/// any other attribute as its printed form.
+static dualpipe::AttrValue attrValueOf(Attribute attr) {
   if (auto boolAttr = dyn_cast<BoolAttr>(attr))
     return boolAttr.getValue();
   if (auto intAttr = dyn_cast<IntegerAttr>(attr))
@@ -17,36 +21,42 @@ nlohmann::json dualpipe::pipe::attributeToJson(Attribute attr) {
   if (auto stringAttr = dyn_cast<StringAttr>(attr))
     return stringAttr.getValue().str();
   if (auto arrayAttr = dyn_cast<ArrayAttr>(attr)) {
-    nlohmann::json array = nlohmann::json::array();
+    std::vector<dualpipe::AttrValue> list;
     for (Attribute element : arrayAttr)
-      array.push_back(attributeToJson(element));
-    return array;
+      list.push_back(attrValueOf(element));
+    return list;
   }
-  if (auto dense = dyn_cast<DenseI64ArrayAttr>(attr))
-    return nlohmann::json(dense.asArrayRef().vec());
-  if (auto dict = dyn_cast<DictionaryAttr>(attr)) {
-    nlohmann::json object = nlohmann::json::object();
-    for (NamedAttribute entry : dict)
-      object[entry.getName().str()] = attributeToJson(entry.getValue());
-    return object;
+  if (auto dense = dyn_cast<DenseI64ArrayAttr>(attr)) {
+    std::vector<dualpipe::AttrValue> list(dense.asArrayRef().begin(),
+                                          dense.asArrayRef().end());
+    return list;
   }
+  if (auto dict = dyn_cast<DictionaryAttr>(attr))
+    return attrMapOf(dict);
   std::string text;
   llvm::raw_string_ostream os(text);
   attr.print(os);
   return text;
 }
 
+static dualpipe::AttrMap attrMapOf(DictionaryAttr dict) {
+  dualpipe::AttrMap map;
+  for (NamedAttribute entry : dict)
+    map.set(entry.getName().str(), attrValueOf(entry.getValue()));
+  return map;
+}
+
 dualpipe::ModelSpec dualpipe::pipe::readModelSpec(ModelOp model) {
   dualpipe::ModelSpec spec;
   spec.name = model.getSymName().str();
   if (model.getConfig())
-    spec.config = attributeToJson(*model.getConfig());
+    spec.config = attrMapOf(*model.getConfig());
   for (LayerOp layer : model.getBody().front().getOps<LayerOp>()) {
     dualpipe::LayerSpec layerSpec;
     layerSpec.kernel = layer.getKernel().str();
     layerSpec.repeat = static_cast<int64_t>(layer.getRepeat());
     if (layer.getParams())
-      layerSpec.attrs = attributeToJson(*layer.getParams());
+      layerSpec.attrs = attrMapOf(*layer.getParams());
     if (layer.getF() && layer.getB() && layer.getW()) {
       layerSpec.f = layer.getF()->convertToDouble();
       layerSpec.b = layer.getB()->convertToDouble();

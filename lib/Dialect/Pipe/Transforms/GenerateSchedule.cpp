@@ -134,8 +134,7 @@ struct GenerateSchedulePass
   FailureOr<dualpipe::Schedule> generate(PipelineOp pipeline,
                                          Operation *anchor) {
     FailureOr<ScheduleShape> shape = resolveScheduleShape(
-        pipeline, anchor, kind, givenValue(ranks), givenValue(microbatches),
-        givenValue(virtualStages));
+        pipeline, anchor, kind, ranks, microbatches, virtualStages);
     if (failed(shape))
       return failure();
     dualpipe::GenerateOptions options;
@@ -168,8 +167,8 @@ struct GenerateSchedulePass
     SmallVector<PendingSchedule> pending;
     SmallVector<PipelineOp> pipelines(module.getOps<PipelineOp>());
     bool optionsOnly = pipelines.empty();
-    if (optionsOnly && kind.empty() && !ranks.hasValue() &&
-        !microbatches.hasValue())
+    if (optionsOnly && kind.empty() && !ranks.has_value() &&
+        !microbatches.has_value())
       return; // Nothing to generate (e.g. the module is already scheduled).
     if (optionsOnly) {
       FailureOr<dualpipe::Schedule> schedule = generate({}, module);

@@ -87,11 +87,11 @@ struct PartitionStagesPass
     if (!kind.empty())
       pipeline.setScheduleAttr(
           ScheduleKindAttr::get(context, fromCore(shape.kind)));
-    if (ranks.hasValue())
+    if (ranks.has_value())
       pipeline.setRanks(static_cast<uint64_t>(shape.ranks));
     if (shape.kind != dualpipe::ScheduleKind::Interleaved1F1B)
       pipeline.removeVirtualStagesAttr();
-    else if (virtualStages.hasValue())
+    else if (virtualStages.has_value())
       pipeline.setVirtualStages(static_cast<uint64_t>(shape.virtualStages));
   }
 
@@ -128,8 +128,8 @@ struct PartitionStagesPass
     for (PipelineOp pipeline : getOperation().getOps<PipelineOp>()) {
       // Sizes other than ranks do not matter for the stage count.
       FailureOr<ScheduleShape> shape =
-          resolveScheduleShape(pipeline, pipeline, kind, givenValue(ranks),
-                               /*microbatches=*/1, givenValue(virtualStages));
+          resolveScheduleShape(pipeline, pipeline, kind, ranks,
+                               /*microbatches=*/1, virtualStages);
       if (failed(shape))
         return signalPassFailure();
       if (pipeline.getModel() && failed(partition(pipeline, *shape)))

@@ -7,72 +7,44 @@
 using namespace mlir;
 using namespace dualpipe::pipe;
 
-namespace {
-/// Pass options as text, holding only the options the user gave, so that the
-/// passes can tell "not given" (use the spec) from any value.
-class OptionText {
-public:
-  template <typename OptionT>
-  OptionText &add(llvm::StringRef name, const OptionT &option) {
-    if (option.hasValue())
-      set(name, formatValue(option.getValue()));
-    return *this;
-  }
-  OptionText &set(llvm::StringRef name, const std::string &value) {
-    text += (llvm::Twine(text.empty() ? "" : " ") + name + "=" + value).str();
-    return *this;
-  }
-  std::unique_ptr<Pass> apply(std::unique_ptr<Pass> pass) const {
-    LogicalResult parsed = pass->initializeOptions(
-        text, [](const llvm::Twine &) { return failure(); });
-    assert(succeeded(parsed) && "options were already parsed once");
-    (void)parsed;
-    return pass;
-  }
-
-private:
-  static std::string formatValue(const std::string &value) { return value; }
-  static std::string formatValue(int64_t value) {
-    return std::to_string(value);
-  }
-  static std::string formatValue(bool value) {
-    return value ? "true" : "false";
-  }
-  std::string text;
-};
-} // namespace
-
 void dualpipe::pipe::buildLowerPipeline(OpPassManager &pm,
                                         const LowerPipelineOptions &options) {
-  OptionText shape;
-  shape.add("kind", options.kind)
-      .add("ranks", options.ranks)
-      .add("virtual-stages", options.virtualStages);
-  pm.addPass(shape.apply(createPipePartitionStages()));
+  // The shape goes to both passes that need it: partitioning records it on
+  // the pipeline, and generation sees the same values either way.
+  PipePartitionStagesOptions partition;
+  partition.kind = options.kind;
+  partition.ranks = options.ranks;
+  partition.virtualStages = options.virtualStages;
+  pm.addPass(createPipePartitionStages(partition));
 
-  OptionText generate = shape;
-  generate.add("microbatches", options.microbatches)
-      .add("overlap", options.overlap)
-      .add("forward-only", options.forwardOnly)
-      .add("cost", options.cost)
-      .add("max-activations", options.maxActivations)
-      .add("max-activation-bytes", options.maxActivationBytes)
-      .add("search-evaluations", options.searchEvaluations);
-  pm.addPass(generate.apply(createPipeGenerateSchedule()));
+  PipeGenerateScheduleOptions generate;
+  generate.kind = options.kind;
+  generate.ranks = options.ranks;
+  generate.virtualStages = options.virtualStages;
+  generate.microbatches = options.microbatches;
+  generate.overlap = options.overlap;
+  generate.forwardOnly = options.forwardOnly;
+  generate.cost = options.cost;
+  generate.maxActivations = options.maxActivations;
+  generate.maxActivationBytes = options.maxActivationBytes;
+  generate.searchEvaluations = options.searchEvaluations;
+  pm.addPass(createPipeGenerateSchedule(std::move(generate)));
 
   OpPassManager &schedule = pm.nest<ScheduleOp>();
   schedule.addPass(createPipeInsertComm());
   schedule.addPass(createPipeFuseOverlap());
-  OptionText comm;
-  comm.add("policy", options.policy).add("lookahead", options.lookahead);
-  schedule.addPass(comm.apply(createPipeScheduleComm()));
+  PipeScheduleCommOptions comm;
+  comm.policy = options.policy;
+  comm.lookahead = options.lookahead;
+  schedule.addPass(createPipeScheduleComm(comm));
   // A program is proven under the matching its policy was made for, unless
   // the user names one.
-  OptionText verify;
-  verify.add("matching", options.matching);
-  if (!options.matching.hasValue() && options.policy.getValue() == "in-order")
-    verify.set("matching", "in-order");
-  schedule.addPass(verify.apply(createPipeVerifySchedule()));
+  PipeVerifyScheduleOptions verify;
+  if (!options.matching.empty())
+    verify.matching = options.matching;
+  else if (options.policy == "in-order")
+    verify.matching = "in-order";
+  schedule.addPass(createPipeVerifySchedule(std::move(verify)));
 }
 
 void dualpipe::pipe::registerPipePassesAndPipelines() {

@@ -10,22 +10,14 @@
 
 namespace dualpipe::pipe {
 
-/// A pipeline's schedule shape after command-line options override its
-/// attributes (an option left at its default keeps the attribute).
+/// A pipeline's schedule shape after the pass options override its
+/// attributes (an option not given keeps the attribute).
 struct ScheduleShape {
   dualpipe::ScheduleKind kind = dualpipe::ScheduleKind::DualPipe;
   int64_t ranks = 0;
   int64_t microbatches = 0;
   int64_t virtualStages = 2;
 };
-
-/// The value of a pass option if it was given, on the command line or by a
-/// pipeline.
-template <typename OptionT>
-std::optional<int64_t> givenValue(const OptionT &option) {
-  return option.hasValue() ? std::optional<int64_t>(option.getValue())
-                           : std::nullopt;
-}
 
 /// Resolves the shape of `pipeline` (may be null: options only). Emits an
 /// error at `pipeline` (or at `anchor`) and fails on an unknown kind, a

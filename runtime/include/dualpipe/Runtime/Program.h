@@ -1,7 +1,7 @@
 //===- Program.h - Loading a program file for execution ---------*- C++ -*-===//
 //
 // The runtime's view of a program file: the core model (validated by
-// programFromJson) plus the training settings the runtime needs, checked
+// programFromText) plus the training settings the runtime needs, checked
 // against the kernels this build knows. Torch-free so that tools can load and
 // reject a program before paying for LibTorch's start-up.
 //
@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dualpipe::runtime {
@@ -61,10 +62,10 @@ struct LoadedProgram {
 std::optional<LoadedProgram> loadProgramFile(const std::string &path,
                                              std::string &error);
 
-/// Validates an already parsed program file with programFromJson (which
+/// Parses and validates a program file's text with programFromText (which
 /// runs the core verifier once), then its layers against the runtime's
-/// kernels.
-std::optional<LoadedProgram> loadProgramJson(const nlohmann::json &json,
+/// kernels; TorchScript paths are relative to `baseDir`.
+std::optional<LoadedProgram> loadProgramText(std::string_view text,
                                              const std::string &baseDir,
                                              std::string &error);
 

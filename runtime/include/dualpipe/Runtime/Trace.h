@@ -10,16 +10,10 @@
 
 #include "dualpipe/Schedule/Timeline.h"
 
-#include <nlohmann/json_fwd.hpp>
-
 #include <string>
 #include <vector>
 
 namespace dualpipe::runtime {
-
-/// Lossless JSON form of a timeline, to move it between processes.
-nlohmann::json timelineToJson(const RankTimeline &timeline);
-RankTimeline timelineFromJson(const nlohmann::json &json);
 
 /// Chrome trace of measured timelines (one per rank, times in microseconds
 /// of one clock): shifted so that the earliest event starts at 0, in the

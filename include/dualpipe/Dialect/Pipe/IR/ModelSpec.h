@@ -5,13 +5,7 @@
 #include "dualpipe/Dialect/Pipe/IR/PipeOps.h"
 #include "dualpipe/Schedule/Model.h"
 
-#include <nlohmann/json.hpp>
-
 namespace dualpipe::pipe {
-
-/// Converts attributes to JSON: integers, floats, bools, strings, arrays and
-/// dictionaries; any other attribute becomes its printed form.
-nlohmann::json attributeToJson(mlir::Attribute attr);
 
 /// The layers (in order) and config of a pipe.model.
 dualpipe::ModelSpec readModelSpec(ModelOp model);

@@ -4,15 +4,17 @@
 
 include "mlir/Pass/PassBase.td"
 
-// Options shared by the passes that need the schedule's kind and sizes; an
-// option given on the command line overrides the pipeline op's attribute.
+// Options shared by the passes that need the schedule's kind and sizes. A
+// kind left empty and a count left std::nullopt are "not given" and fall back
+// to the pipeline op (docs/schedules.md states the precedence).
 defvar ScheduleShapeOptions = [
   Option<"kind", "kind", "std::string", /*default=*/"\"\"",
          "Schedule kind: dualpipe, dualpipev, 1f1b, interleaved-1f1b, zb-h1, "
          "zbv, gpipe or auto (default: the pipeline's schedule)">,
-  Option<"ranks", "ranks", "int64_t", /*default=*/"0",
+  Option<"ranks", "ranks", "std::optional<int64_t>", /*default=*/"std::nullopt",
          "Number of ranks (default: the pipeline's ranks)">,
-  Option<"virtualStages", "virtual-stages", "int64_t", /*default=*/"0",
+  Option<"virtualStages", "virtual-stages", "std::optional<int64_t>",
+         /*default=*/"std::nullopt",
          "Stages per rank for interleaved-1f1b (default: the pipeline's, or 2)">
 ];
 
@@ -23,7 +25,8 @@ def PipePartitionStages : Pass<"pipe-partition-stages", "mlir::ModuleOp"> {
     model. The stage count follows from the schedule kind and rank count.
     Without an explicit `layout` option or attribute, it balances the
     per-layer forward+backward cost. Fails if the model has fewer layers than
-    the schedule has stages.
+    the schedule has stages. Records the kind, ranks and virtual stages it
+    is given on the pipeline, for the passes after it.
   }];
   let options = !listconcat(ScheduleShapeOptions, [
     ListOption<"layout", "layout", "int64_t",
@@ -39,11 +42,13 @@ def PipeGenerateSchedule : Pass<"pipe-generate-schedule", "mlir::ModuleOp"> {
   let description = [{
     Replaces each `pipe.pipeline` with a `pipe.schedule` holding one
     `pipe.rank` region per rank in the order of the chosen schedule kind.
-    Options override the pipeline's attributes. On a module without a
-    pipeline, `kind`, `ranks` and `microbatches` create `pipe.schedule @main`.
+    Options override the pipeline's attributes (docs/schedules.md states
+    the precedence). On a module without a pipeline, `kind`, `ranks` and
+    `microbatches` create `pipe.schedule @main`.
   }];
   let options = !listconcat(ScheduleShapeOptions, [
-    Option<"microbatches", "microbatches", "int64_t", /*default=*/"0",
+    Option<"microbatches", "microbatches", "std::optional<int64_t>",
+           /*default=*/"std::nullopt",
            "Number of micro-batches (default: the pipeline's)">,
     Option<"overlap", "overlap", "bool", /*default=*/"true",
            "Fuse DualPipe forward/backward pairs into pipe.overlap">,

@@ -3,13 +3,14 @@
 // Every JSON document the project reads from a file (program files, traces)
 // is parsed here, so that the nesting bound of Limits.h is checked before
 // nlohmann builds a tree whose recursive copy, dump or destruction could
-// exhaust the stack.
+// exhaust the stack. Private to the exception-enabled targets that link
+// DualPipeScheduleJson (lib/Schedule/CMakeLists.txt).
 //
 //===----------------------------------------------------------------------===//
-#ifndef DUALPIPE_SCHEDULE_JSONTEXT_H
-#define DUALPIPE_SCHEDULE_JSONTEXT_H
+#ifndef DUALPIPE_LIB_SCHEDULE_JSON_JSONTEXT_H
+#define DUALPIPE_LIB_SCHEDULE_JSON_JSONTEXT_H
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 
 #include <optional>
 #include <string>
@@ -31,4 +32,4 @@ std::optional<nlohmann::json> parseJsonText(std::string_view text,
 
 } // namespace dualpipe
 
-#endif // DUALPIPE_SCHEDULE_JSONTEXT_H
+#endif // DUALPIPE_LIB_SCHEDULE_JSON_JSONTEXT_H
