@@ -22,10 +22,10 @@ Schedule searched(const benchmark::State &state, bool budget) {
   GenerateOptions options{ScheduleKind::Auto, state.range(0), state.range(1)};
   if (budget)
     options.maxActivations = state.range(0);
-  std::string error;
-  std::optional<Schedule> schedule = generateSchedule(options, error);
+  std::vector<Finding> findings;
+  std::optional<Schedule> schedule = generateSchedule(options, findings);
   if (!schedule) {
-    std::cerr << "cannot search: " << error << "\n";
+    std::cerr << "cannot search: " << firstFindingText(findings) << "\n";
     std::exit(1);
   }
   return std::move(*schedule);

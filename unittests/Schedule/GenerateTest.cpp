@@ -35,10 +35,11 @@ std::string describe(const GenerateOptions &options) {
 }
 
 Schedule generateOrFail(const GenerateOptions &options) {
-  std::string error;
-  std::optional<Schedule> schedule = generateSchedule(options, error);
-  EXPECT_TRUE(schedule.has_value()) << describe(options) << ": " << error;
-  EXPECT_EQ(error, "");
+  std::vector<Finding> findings;
+  std::optional<Schedule> schedule = generateSchedule(options, findings);
+  EXPECT_TRUE(schedule.has_value())
+      << describe(options) << ": " << joinFindings(findings);
+  EXPECT_TRUE(findings.empty());
   return schedule.value_or(Schedule{});
 }
 
@@ -377,7 +378,8 @@ TEST(GenerateGrid, ValidityMatchesDocumentedConstraints) {
           GenerateOptions options = makeOptions(kind, p, n, v);
           EXPECT_EQ(checkGenerateOptions(options).empty(),
                     expectedValid(options))
-              << describe(options) << ": " << checkGenerateOptions(options);
+              << describe(options) << ": "
+              << joinFindings(checkGenerateOptions(options));
         }
 }
 
@@ -541,11 +543,11 @@ TEST(GenerateErrors, MessagesNameTheViolatedConstraint) {
        "microbatches / ranks) (2), got 9"},
   };
   for (const ErrorCase &c : cases) {
-    EXPECT_EQ(checkGenerateOptions(c.options), c.message)
+    EXPECT_EQ(joinFindings(checkGenerateOptions(c.options)), c.message)
         << describe(c.options);
-    std::string error = "stale";
-    EXPECT_FALSE(generateSchedule(c.options, error).has_value());
-    EXPECT_EQ(error, c.message);
+    std::vector<Finding> findings;
+    EXPECT_FALSE(generateSchedule(c.options, findings).has_value());
+    EXPECT_EQ(joinFindings(findings), c.message);
   }
 }
 
@@ -553,14 +555,44 @@ TEST(GenerateErrors, HugeSizesDoNotOverflow) {
   int64_t huge = std::numeric_limits<int64_t>::max();
   EXPECT_EQ(stagesFor(ScheduleKind::ZBV, huge, 2), huge);
   EXPECT_EQ(stagesFor(ScheduleKind::Interleaved1F1B, huge / 2, 3), huge);
-  EXPECT_EQ(checkGenerateOptions(makeOptions(ScheduleKind::ZBV, huge, huge)),
+  EXPECT_EQ(joinFindings(checkGenerateOptions(
+                makeOptions(ScheduleKind::ZBV, huge, huge))),
             "ranks must be at most 4096, got " + std::to_string(huge));
 }
 
-TEST(GenerateErrors, SuccessClearsTheError) {
-  std::string error = "stale";
-  EXPECT_TRUE(generateSchedule(makeOptions(ScheduleKind::GPipe, 2, 2), error));
-  EXPECT_EQ(error, "");
+TEST(GenerateErrors, SuccessAddsNoFinding) {
+  std::vector<Finding> findings;
+  EXPECT_TRUE(
+      generateSchedule(makeOptions(ScheduleKind::GPipe, 2, 2), findings));
+  EXPECT_TRUE(findings.empty());
+}
+
+// The passes report a finding at whatever supplied its option: the field says
+// which, and a constraint between two options notes the other one.
+TEST(GenerateErrors, FindingsNameTheirOption) {
+  std::vector<Finding> odd =
+      checkGenerateOptions(makeOptions(ScheduleKind::DualPipe, 3, 12));
+  ASSERT_EQ(odd.size(), 1u);
+  EXPECT_EQ(odd[0].field, "ranks");
+  EXPECT_TRUE(odd[0].notes.empty());
+
+  std::vector<Finding> few =
+      checkGenerateOptions(makeOptions(ScheduleKind::DualPipeV, 4, 6));
+  ASSERT_EQ(few.size(), 1u);
+  EXPECT_EQ(few[0].field, "microbatches");
+  ASSERT_EQ(few[0].notes.size(), 1u);
+  EXPECT_EQ(few[0].notes[0].field, "ranks");
+  EXPECT_EQ(few[0].notes[0].message, "ranks is 4");
+
+  EXPECT_EQ(checkGenerateOptions(
+                makeOptions(ScheduleKind::Interleaved1F1B, 4, 8, 0))[0]
+                .field,
+            "virtual-stages");
+  GenerateOptions budget = makeOptions(ScheduleKind::Auto, 4, 8);
+  budget.maxActivations = 0;
+  EXPECT_EQ(checkGenerateOptions(budget)[0].field, "max-activations");
+  EXPECT_EQ(findingText(checkGenerateOptions(budget)[0]),
+            "auto requires max-activations >= 1, got 0");
 }
 
 TEST(GenerateSizes, StagesPerKind) {
