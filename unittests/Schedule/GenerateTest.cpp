@@ -567,34 +567,6 @@ TEST(GenerateErrors, SuccessAddsNoFinding) {
   EXPECT_TRUE(findings.empty());
 }
 
-// The passes report a finding at whatever supplied its option: the field says
-// which, and a constraint between two options notes the other one.
-TEST(GenerateErrors, FindingsNameTheirOption) {
-  std::vector<Finding> odd =
-      checkGenerateOptions(makeOptions(ScheduleKind::DualPipe, 3, 12));
-  ASSERT_EQ(odd.size(), 1u);
-  EXPECT_EQ(odd[0].field, "ranks");
-  EXPECT_TRUE(odd[0].notes.empty());
-
-  std::vector<Finding> few =
-      checkGenerateOptions(makeOptions(ScheduleKind::DualPipeV, 4, 6));
-  ASSERT_EQ(few.size(), 1u);
-  EXPECT_EQ(few[0].field, "microbatches");
-  ASSERT_EQ(few[0].notes.size(), 1u);
-  EXPECT_EQ(few[0].notes[0].field, "ranks");
-  EXPECT_EQ(few[0].notes[0].message, "ranks is 4");
-
-  EXPECT_EQ(checkGenerateOptions(
-                makeOptions(ScheduleKind::Interleaved1F1B, 4, 8, 0))[0]
-                .field,
-            "virtual-stages");
-  GenerateOptions budget = makeOptions(ScheduleKind::Auto, 4, 8);
-  budget.maxActivations = 0;
-  EXPECT_EQ(checkGenerateOptions(budget)[0].field, "max-activations");
-  EXPECT_EQ(findingText(checkGenerateOptions(budget)[0]),
-            "auto requires max-activations >= 1, got 0");
-}
-
 TEST(GenerateSizes, StagesPerKind) {
   EXPECT_EQ(stagesFor(ScheduleKind::DualPipe, 8, 5), 8);
   EXPECT_EQ(stagesFor(ScheduleKind::DualPipeV, 4, 5), 8);
