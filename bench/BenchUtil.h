@@ -19,22 +19,22 @@ namespace dualpipe::bench {
 
 inline Schedule generateOrDie(ScheduleKind kind, int64_t ranks,
                               int64_t microbatches) {
-  std::string error;
+  std::vector<Finding> findings;
   std::optional<Schedule> schedule =
-      generateSchedule(GenerateOptions{kind, ranks, microbatches}, error);
+      generateSchedule(GenerateOptions{kind, ranks, microbatches}, findings);
   if (!schedule) {
-    std::cerr << "cannot generate: " << error << "\n";
+    std::cerr << "cannot generate: " << firstFindingText(findings) << "\n";
     std::exit(1);
   }
   return std::move(*schedule);
 }
 
 inline Program lowerOrDie(const Schedule &schedule, CommPolicy policy) {
-  std::string error;
+  std::vector<Finding> findings;
   std::optional<Program> program =
-      lowerSchedule(schedule, ScheduleCommOptions{policy}, error);
+      lowerSchedule(schedule, ScheduleCommOptions{policy}, findings);
   if (!program) {
-    std::cerr << "cannot lower: " << error << "\n";
+    std::cerr << "cannot lower: " << firstFindingText(findings) << "\n";
     std::exit(1);
   }
   return std::move(*program);

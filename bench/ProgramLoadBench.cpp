@@ -35,10 +35,11 @@ std::string programText(int64_t ranks, int64_t microbatches) {
   layer.attrs = {{"hidden", 8}, {"ffn", 16}};
   model.layers = {layer};
   model.config = {{"microbatch_size", 2}, {"hidden", 8}};
-  std::string error;
-  auto stages =
-      partitionStages(model, program.placement.stages, {}, std::nullopt, error);
-  auto message = messageSpec(model, error);
+  std::vector<Finding> findings;
+  auto stages = partitionStages(model, program.placement.stages, {},
+                                std::nullopt, findings);
+  std::string error = firstFindingText(findings);
+  auto message = stages ? messageSpec(model, error) : std::nullopt;
   if (!stages || !message) {
     std::cerr << "cannot build the model: " << error << "\n";
     std::exit(1);

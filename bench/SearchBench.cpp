@@ -32,10 +32,10 @@ Schedule searched(const benchmark::State &state, bool budget,
       *end = StageCost{2, 4, 2};
     options.cost = cost;
   }
-  std::string error;
-  std::optional<Schedule> schedule = generateSchedule(options, error);
+  std::vector<Finding> findings;
+  std::optional<Schedule> schedule = generateSchedule(options, findings);
   if (!schedule) {
-    std::cerr << "cannot search: " << error << "\n";
+    std::cerr << "cannot search: " << firstFindingText(findings) << "\n";
     std::exit(1);
   }
   return std::move(*schedule);

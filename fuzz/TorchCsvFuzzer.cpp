@@ -10,12 +10,13 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  std::string error;
+  std::vector<dualpipe::Finding> findings;
   std::vector<dualpipe::CsvCell> cells;
   auto schedule = dualpipe::importTorchCsv(
-      std::string_view(reinterpret_cast<const char *>(data), size), error,
+      std::string_view(reinterpret_cast<const char *>(data), size), findings,
       &cells);
   if (schedule)
     (void)dualpipe::exportTorchCsv(*schedule);

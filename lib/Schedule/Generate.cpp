@@ -17,73 +17,103 @@ namespace {
 
 std::string str(int64_t value) { return std::to_string(value); }
 
-std::string checkCommonSizes(const GenerateOptions &options) {
-  if (std::string error =
-          checkPositiveAtMost("ranks", options.ranks, kMaxRanks);
-      !error.empty())
-    return error;
-  return checkPositiveAtMost("microbatches", options.microbatches,
-                             kMaxMicrobatches);
+/// At most one finding: the first violated constraint.
+using Check = std::vector<Finding>;
+
+Check fail(std::string field, std::string message) {
+  return {fieldFinding(std::move(field), std::move(message))};
+}
+
+/// The finding of a check on `field` that states its message in terms of
+/// another option too: a note names the value of that one.
+Check fail(std::string field, std::string message, const std::string &other,
+           int64_t value) {
+  Check check = fail(std::move(field), std::move(message));
+  check.front().notes.push_back({other + " is " + str(value), {}, -1, other});
+  return check;
+}
+
+Check failIf(std::string field, std::string message) {
+  return message.empty() ? Check{} : fail(std::move(field), std::move(message));
+}
+
+Check checkCommonSizes(const GenerateOptions &options) {
+  if (Check c = failIf("ranks",
+                       checkPositiveAtMost("ranks", options.ranks, kMaxRanks));
+      !c.empty())
+    return c;
+  return failIf("microbatches",
+                checkPositiveAtMost("microbatches", options.microbatches,
+                                    kMaxMicrobatches));
 }
 
 // Both DualPipe variants fill the pipeline from both ends before the steady
 // phase, which needs two micro-batches per rank.
-std::string checkTwoPerRank(std::string_view name,
-                            const GenerateOptions &options) {
+Check checkTwoPerRank(std::string_view name, const GenerateOptions &options) {
   if (options.microbatches < 2 * options.ranks)
-    return std::string(name) + " requires microbatches >= 2 * ranks (" +
-           str(2 * options.ranks) + "), got " + str(options.microbatches);
-  return "";
+    return fail("microbatches",
+                std::string(name) + " requires microbatches >= 2 * ranks (" +
+                    str(2 * options.ranks) + "), got " +
+                    str(options.microbatches),
+                "ranks", options.ranks);
+  return {};
 }
 
-std::string checkDualPipe(const GenerateOptions &options) {
+Check checkDualPipe(const GenerateOptions &options) {
   if (options.ranks % 2 != 0)
-    return "dualpipe requires an even number of ranks, got " +
-           str(options.ranks);
-  if (std::string error = checkTwoPerRank("dualpipe", options); !error.empty())
-    return error;
+    return fail("ranks", "dualpipe requires an even number of ranks, got " +
+                             str(options.ranks));
+  if (Check c = checkTwoPerRank("dualpipe", options); !c.empty())
+    return c;
   if (options.microbatches % 2 != 0)
-    return "dualpipe requires an even number of microbatches, got " +
-           str(options.microbatches);
-  return "";
+    return fail("microbatches",
+                "dualpipe requires an even number of microbatches, got " +
+                    str(options.microbatches));
+  return {};
 }
 
 // PyTorch's ScheduleInterleaved1F1B groups micro-batches into rounds of
 // microbatches / rounds; the chunk rotation is only well formed when the
 // rounds divide the micro-batches evenly.
-std::string checkInterleaved(const GenerateOptions &options) {
+Check checkInterleaved(const GenerateOptions &options) {
   int64_t v = options.virtualStages;
   if (v < 1)
-    return "interleaved-1f1b requires virtualStages >= 1, got " + str(v);
+    return fail("virtual-stages",
+                "interleaved-1f1b requires virtualStages >= 1, got " + str(v));
   if (v > kMaxVirtualStages)
-    return "interleaved-1f1b requires virtualStages <= " +
-           str(kMaxVirtualStages) + ", got " + str(v);
+    return fail("virtual-stages",
+                "interleaved-1f1b requires virtualStages <= " +
+                    str(kMaxVirtualStages) + ", got " + str(v));
   if (v == 1)
-    return "";
+    return {};
   int64_t rounds = std::max<int64_t>(1, options.microbatches / options.ranks);
   if (options.microbatches % rounds != 0)
-    return "interleaved-1f1b requires microbatches to be a multiple of "
-           "max(1, microbatches / ranks) (" +
-           str(rounds) + "), got " + str(options.microbatches);
-  return "";
+    return fail("microbatches",
+                "interleaved-1f1b requires microbatches to be a multiple of "
+                "max(1, microbatches / ranks) (" +
+                    str(rounds) + "), got " + str(options.microbatches),
+                "ranks", options.ranks);
+  return {};
 }
 
-std::string checkAuto(const GenerateOptions &options) {
+Check checkAuto(const GenerateOptions &options) {
   if (options.maxActivations && *options.maxActivations < 1)
-    return "auto requires max-activations >= 1, got " +
-           str(*options.maxActivations);
+    return fail("max-activations", "auto requires max-activations >= 1, got " +
+                                       str(*options.maxActivations));
   if (options.maxActivationBytes && !(*options.maxActivationBytes > 0))
-    return "auto requires a positive max-activation-bytes";
+    return fail("max-activation-bytes",
+                "auto requires a positive max-activation-bytes");
   if (options.searchEvaluations < 0)
-    return "auto requires search-evaluations >= 0, got " +
-           str(options.searchEvaluations);
+    return fail("search-evaluations",
+                "auto requires search-evaluations >= 0, got " +
+                    str(options.searchEvaluations));
   if (options.cost)
     if (std::string error = options.cost->validate(); !error.empty())
-      return "auto: bad cost model: " + error;
-  return "";
+      return fail("cost", "auto: bad cost model: " + error);
+  return {};
 }
 
-std::string checkKindSizes(const GenerateOptions &options) {
+Check checkKindSizes(const GenerateOptions &options) {
   switch (options.kind) {
   case ScheduleKind::Auto:
     return checkAuto(options);
@@ -97,9 +127,9 @@ std::string checkKindSizes(const GenerateOptions &options) {
   case ScheduleKind::ZBH1:
   case ScheduleKind::ZBV:
   case ScheduleKind::GPipe:
-    return "";
+    return {};
   }
-  return "unknown schedule kind";
+  return fail("kind", "unknown schedule kind");
 }
 
 } // namespace
@@ -117,25 +147,28 @@ int64_t stagesFor(ScheduleKind kind, int64_t ranks, int64_t virtualStages) {
   return ranks;
 }
 
-std::string checkGenerateOptions(const GenerateOptions &options) {
-  if (std::string error = checkCommonSizes(options); !error.empty())
-    return error;
-  if (std::string error = checkKindSizes(options); !error.empty())
-    return error;
+std::vector<Finding> checkGenerateOptions(const GenerateOptions &options) {
+  if (Check c = checkCommonSizes(options); !c.empty())
+    return c;
+  if (Check c = checkKindSizes(options); !c.empty())
+    return c;
   // auto may pick the V placement, which has twice the stages.
-  return checkProductAtMost(
-      "stages * microbatches",
-      options.kind == ScheduleKind::Auto
-          ? saturatingMul(options.ranks, 2)
-          : stagesFor(options.kind, options.ranks, options.virtualStages),
-      options.microbatches, kMaxStageMicrobatches);
+  return failIf("microbatches",
+                checkProductAtMost("stages * microbatches",
+                                   options.kind == ScheduleKind::Auto
+                                       ? saturatingMul(options.ranks, 2)
+                                       : stagesFor(options.kind, options.ranks,
+                                                   options.virtualStages),
+                                   options.microbatches,
+                                   kMaxStageMicrobatches));
 }
 
 std::optional<Schedule> generateSchedule(const GenerateOptions &options,
-                                         std::string &error) {
-  error = checkGenerateOptions(options);
-  if (!error.empty())
+                                         std::vector<Finding> &findings) {
+  if (Check c = checkGenerateOptions(options); !c.empty()) {
+    findings.insert(findings.end(), c.begin(), c.end());
     return std::nullopt;
+  }
 
   Schedule schedule;
   schedule.kind = options.kind;
@@ -169,9 +202,14 @@ std::optional<Schedule> generateSchedule(const GenerateOptions &options,
     detail::generateGPipe(options, schedule);
     break;
   case ScheduleKind::Auto:
-    error = detail::generateAuto(options, schedule);
-    if (!error.empty())
+    if (std::string error = detail::generateAuto(options, schedule);
+        !error.empty()) {
+      // What auto cannot meet is the activation budget.
+      findings.push_back(fieldFinding(
+          options.maxActivations ? "max-activations" : "max-activation-bytes",
+          std::move(error)));
       return std::nullopt;
+    }
     break;
   }
   return schedule;

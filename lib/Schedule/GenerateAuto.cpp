@@ -119,8 +119,8 @@ private:
       if (!allowed(placementFor(kind)) || !checkGenerateOptions(fixed).empty())
         continue;
       fixed.cost = costFor(stages);
-      std::string error;
-      if (std::optional<Schedule> s = generateSchedule(fixed, error))
+      std::vector<Finding> findings;
+      if (std::optional<Schedule> s = generateSchedule(fixed, findings))
         consider(std::move(*s), *fixed.cost);
     }
   }

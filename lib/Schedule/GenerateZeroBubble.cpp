@@ -52,8 +52,8 @@ void improveZeroBubble(const GenerateOptions &options, Schedule &schedule,
   if (options.forwardOnly) {
     GenerateOptions train = options;
     train.forwardOnly = false;
-    std::string error;
-    std::optional<Schedule> full = generateSchedule(train, error);
+    std::vector<Finding> findings;
+    std::optional<Schedule> full = generateSchedule(train, findings);
     if (!full)
       return;
     for (std::vector<Step> &steps : full->ranks) {

@@ -5,12 +5,12 @@ namespace dualpipe {
 
 std::optional<Program> lowerSchedule(const Schedule &schedule,
                                      const ScheduleCommOptions &options,
-                                     std::string &error) {
+                                     std::vector<Finding> &findings) {
   Program program = insertComm(schedule);
   fuseOverlap(program);
-  if (std::vector<Finding> findings = scheduleComm(program, options);
-      !findings.empty()) {
-    error = findings.front().message;
+  if (std::vector<Finding> refused = scheduleComm(program, options);
+      !refused.empty()) {
+    findings.insert(findings.end(), refused.begin(), refused.end());
     return std::nullopt;
   }
   return program;

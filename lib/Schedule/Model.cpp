@@ -24,22 +24,26 @@ bool lessOrClose(double a, double b) {
 
 std::string quoted(const std::string &name) { return "'" + name + "'"; }
 
-std::string checkLayers(const ModelSpec &model) {
+std::vector<Finding> checkLayers(const ModelSpec &model) {
   if (model.layers.empty())
-    return "model " + quoted(model.name) + " has no layers";
+    return {Finding{"model " + quoted(model.name) + " has no layers"}};
   double total = 0;
   for (size_t i = 0; i < model.layers.size(); ++i) {
     const LayerSpec &layer = model.layers[i];
     std::string where = "model " + quoted(model.name) + " layer " +
                         std::to_string(i) + " (" + layer.kernel + ")";
+    auto atLayer = [&](std::string message) {
+      return std::vector<Finding>{
+          Finding{std::move(message), {}, static_cast<int64_t>(i)}};
+    };
     if (layer.repeat < 1)
-      return where + ": repeat must be >= 1, got " +
-             std::to_string(layer.repeat);
+      return atLayer(where + ": repeat must be >= 1, got " +
+                     std::to_string(layer.repeat));
     for (auto [name, cost] : {std::pair{"f", layer.f}, std::pair{"b", layer.b},
                               std::pair{"w", layer.w}})
       if (std::string bad = checkCost(where + ": cost " + name, cost);
           !bad.empty())
-        return bad;
+        return atLayer(bad);
     // Repeats are bounded below, so this product cannot overflow to inf.
     total += (layer.f + layer.b + layer.w) *
              static_cast<double>(std::min(layer.repeat, kMaxLayers + 1));
@@ -47,8 +51,8 @@ std::string checkLayers(const ModelSpec &model) {
   if (std::string bad = checkCost(
           "model " + quoted(model.name) + ": the sum of all costs", total);
       !bad.empty())
-    return bad;
-  return "";
+    return {Finding{bad}};
+  return {};
 }
 
 std::vector<LayerSpec> expandRepeats(const ModelSpec &model) {
@@ -276,38 +280,34 @@ int64_t expandedLayerCount(const ModelSpec &model) {
   return count;
 }
 
-std::optional<std::vector<StageSpec>>
-partitionStages(const ModelSpec &model, int64_t stages,
-                const std::vector<int64_t> &layout,
-                std::optional<ScheduleKind> kind, std::string &error) {
-  if (std::string bad = checkLayers(model); !bad.empty()) {
-    error = bad;
+std::optional<std::vector<StageSpec>> partitionStages(
+    const ModelSpec &model, int64_t stages, const std::vector<int64_t> &layout,
+    std::optional<ScheduleKind> kind, std::vector<Finding> &findings) {
+  auto fail = [&](std::string message, std::string field = "") {
+    findings.push_back(fieldFinding(std::move(field), std::move(message)));
+    return std::nullopt;
+  };
+  if (std::vector<Finding> bad = checkLayers(model); !bad.empty()) {
+    findings.insert(findings.end(), bad.begin(), bad.end());
     return std::nullopt;
   }
-  if (stages < 1) {
-    error = "stage count must be >= 1, got " + std::to_string(stages);
-    return std::nullopt;
-  }
+  if (stages < 1)
+    return fail("stage count must be >= 1, got " + std::to_string(stages));
   if (std::string bad = checkPositiveAtMost("stage count", stages, kMaxStages);
-      !bad.empty()) {
-    error = bad;
-    return std::nullopt;
-  }
+      !bad.empty())
+    return fail(bad);
   int64_t layers = expandedLayerCount(model);
   if (std::string bad =
           checkPositiveAtMost("model " + quoted(model.name) +
                                   ": the layer count (repeats expanded)",
                               layers, kMaxLayers);
-      !bad.empty()) {
-    error = bad;
-    return std::nullopt;
-  }
-  if (layers < stages) {
-    error = "model " + quoted(model.name) + " has " + std::to_string(layers) +
-            " layers, fewer than the " + std::to_string(stages) + " stages " +
-            (kind ? std::string(toString(*kind)) + " needs" : "requested");
-    return std::nullopt;
-  }
+      !bad.empty())
+    return fail(bad);
+  if (layers < stages)
+    return fail("model " + quoted(model.name) + " has " +
+                std::to_string(layers) + " layers, fewer than the " +
+                std::to_string(stages) + " stages " +
+                (kind ? std::string(toString(*kind)) + " needs" : "requested"));
   if (layout.empty()) {
     // The balancing table has (layers - stages + 1) cells per stage.
     if (std::string bad = checkProductAtMost(
@@ -315,25 +315,22 @@ partitionStages(const ModelSpec &model, int64_t stages,
                 ": stages * (layers - stages + 1) for balancing (give a "
                 "layout instead)",
             stages, layers - stages + 1, kMaxLayerStages);
-        !bad.empty()) {
-      error = bad;
-      return std::nullopt;
-    }
+        !bad.empty())
+      return fail(bad);
     std::vector<LayerSpec> expanded = expandRepeats(model);
     return buildStages(std::move(expanded),
                        balancedLayout(RangeCost(expanded), stages));
   }
-  if (std::string bad = checkLayout(layout, stages, layers); !bad.empty()) {
-    error = "model " + quoted(model.name) + ": " + bad;
-    return std::nullopt;
-  }
+  if (std::string bad = checkLayout(layout, stages, layers); !bad.empty())
+    return fail("model " + quoted(model.name) + ": " + bad, "layout");
   return buildStages(expandRepeats(model), layout);
 }
 
 std::optional<std::vector<StageSpec>>
 partitionStages(const ModelSpec &model, int64_t stages,
-                const std::vector<int64_t> &layout, std::string &error) {
-  return partitionStages(model, stages, layout, std::nullopt, error);
+                const std::vector<int64_t> &layout,
+                std::vector<Finding> &findings) {
+  return partitionStages(model, stages, layout, std::nullopt, findings);
 }
 
 std::optional<TensorSpec> messageSpec(const ModelSpec &model,

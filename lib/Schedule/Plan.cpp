@@ -66,28 +66,25 @@ void checkBudget(const PlanOptions &options, PlanCandidate &c) {
   c.fits = c.overBudget.empty();
 }
 
-/// Simulates one kind; false (with `error`) only if the simulator rejects a
-/// generated schedule, which would be a bug in a generator or the lowering.
+/// Simulates one kind; false (with a finding) only if the simulator rejects
+/// a generated schedule, which would be a bug in a generator or the lowering.
 bool evaluate(const PlanOptions &options, PlanCandidate &c,
-              std::string &error) {
+              std::vector<Finding> &findings) {
   GenerateOptions g = generateOptionsFor(options, c.kind);
   c.stages = stagesFor(c.kind, options.ranks, options.virtualStages);
-  if (std::string why = checkGenerateOptions(g); !why.empty()) {
-    c.skipped = why;
-    return true;
-  }
-  std::optional<Schedule> schedule = generateSchedule(g, error);
+  std::vector<Finding> why;
+  std::optional<Schedule> schedule = generateSchedule(g, why);
   if (!schedule) {
-    c.skipped = error;
-    error.clear();
+    c.skipped = firstFindingText(why);
     return true;
   }
   c.stages = schedule->placement.stages; // auto's depends on its placement
   CostModel cost = splitStages(options.cost, options.ranks, c.stages);
-  std::vector<Finding> findings;
-  std::optional<SimResult> sim = simulate(*schedule, cost, findings);
+  std::vector<Finding> replay;
+  std::optional<SimResult> sim = simulate(*schedule, cost, replay);
   if (!sim) {
-    error = std::string(toString(c.kind)) + ": " + joinFindings(findings);
+    findings.push_back(
+        Finding{std::string(toString(c.kind)) + ": " + joinFindings(replay)});
     return false;
   }
   summarize(*sim, c);
@@ -141,30 +138,38 @@ std::string percent(double ratio) {
 
 } // namespace
 
-std::string checkPlanOptions(const PlanOptions &options) {
+std::vector<Finding> checkPlanOptions(const PlanOptions &options) {
+  auto fail = [](std::string field, std::string message) {
+    return std::vector<Finding>{
+        fieldFinding(std::move(field), std::move(message))};
+  };
   if (options.ranks < 1)
-    return "ranks must be >= 1, got " + std::to_string(options.ranks);
+    return fail("ranks",
+                "ranks must be >= 1, got " + std::to_string(options.ranks));
   if (options.microbatches < 1)
-    return "micro-batches must be >= 1, got " +
-           std::to_string(options.microbatches);
+    return fail("microbatches", "micro-batches must be >= 1, got " +
+                                    std::to_string(options.microbatches));
   if (options.virtualStages < 1)
-    return "virtual stages must be >= 1, got " +
-           std::to_string(options.virtualStages);
+    return fail("virtual-stages", "virtual stages must be >= 1, got " +
+                                      std::to_string(options.virtualStages));
   if (std::string err = options.cost.validate(); !err.empty())
-    return "invalid cost model: " + err;
+    return fail("cost", "invalid cost model: " + err);
   if (options.maxActivations && *options.maxActivations < 0)
-    return "max activations must be >= 0, got " +
-           std::to_string(*options.maxActivations);
+    return fail("max-activations", "max activations must be >= 0, got " +
+                                       std::to_string(*options.maxActivations));
   if (options.maxActivationBytes && !(*options.maxActivationBytes >= 0))
-    return "max activation bytes must be >= 0, got " +
-           formatQuantity(*options.maxActivationBytes);
+    return fail("max-activation-bytes",
+                "max activation bytes must be >= 0, got " +
+                    formatQuantity(*options.maxActivationBytes));
   return {};
 }
 
-std::optional<PlanResult> plan(const PlanOptions &options, std::string &error) {
-  error = checkPlanOptions(options);
-  if (!error.empty())
+std::optional<PlanResult> plan(const PlanOptions &options,
+                               std::vector<Finding> &findings) {
+  if (std::vector<Finding> bad = checkPlanOptions(options); !bad.empty()) {
+    findings.insert(findings.end(), bad.begin(), bad.end());
     return std::nullopt;
+  }
   PlanResult result;
   result.options = options;
   std::vector<ScheduleKind> kinds = kindsOf(options);
@@ -174,7 +179,7 @@ std::optional<PlanResult> plan(const PlanOptions &options, std::string &error) {
       options.progress(kind, i, kinds.size());
     PlanCandidate c;
     c.kind = kind;
-    if (!evaluate(options, c, error))
+    if (!evaluate(options, c, findings))
       return std::nullopt;
     result.candidates.push_back(std::move(c));
   }

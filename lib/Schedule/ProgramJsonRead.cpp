@@ -420,20 +420,6 @@ VerifyOptions loadVerifyOptions() {
   return options;
 }
 
-std::string instructionPath(const InstrRef &ref) {
-  std::string path = "programs[" + std::to_string(ref.rank) + "]";
-  for (size_t i = 0; i < ref.path.size(); ++i)
-    path += (i == 0 ? ".instructions[" : ".body[") +
-            std::to_string(ref.path[i]) + "]";
-  return path;
-}
-
-std::string findingText(const Finding &finding) {
-  if (finding.where.rank < 0)
-    return finding.message;
-  return instructionPath(finding.where) + ": " + finding.message;
-}
-
 std::optional<ProgramFile> programFromJson(const json &root,
                                            std::string &error) {
   return programFromJson(root, error, loadVerifyOptions());

@@ -504,27 +504,17 @@ std::optional<SimResult> simulate(const Schedule &schedule,
   };
   if (!checkCost(cost, findings))
     return std::nullopt;
-  std::string error;
+  std::vector<Finding> refused;
   std::optional<Program> program =
-      lowerSchedule(schedule, ScheduleCommOptions{CommPolicy::Eager}, error);
+      lowerSchedule(schedule, ScheduleCommOptions{CommPolicy::Eager}, refused);
   if (!program)
-    return explain(
-        {Finding{"cannot lower the schedule: " + error, {}, -1, {}}});
+    return explain({Finding{
+        "cannot lower the schedule: " + refused.front().message, {}, -1, {}}});
   std::vector<Finding> replay;
   std::optional<SimResult> result = simulate(*program, cost, replay);
   if (!result)
     return explain(std::move(replay));
   return result;
-}
-
-std::string joinFindings(const std::vector<Finding> &findings) {
-  std::string out;
-  for (const Finding &f : findings) {
-    if (!out.empty())
-      out += '\n';
-    out += f.message;
-  }
-  return out;
 }
 
 } // namespace dualpipe

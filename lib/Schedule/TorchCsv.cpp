@@ -235,11 +235,13 @@ std::string quoteCell(std::string_view cell) {
   return std::string(cell.substr(0, kMaxQuotedCell)) + "...";
 }
 
-std::string cellError(const CsvCell &at, std::string_view problem,
-                      std::string_view cell) {
-  return "row " + std::to_string(at.row) + ", column " +
-         std::to_string(at.column) + ": " + std::string(problem) + " ('" +
-         quoteCell(cell) + "')";
+Finding cellError(const CsvCell &at, std::string_view problem,
+                  std::string_view cell) {
+  Finding finding;
+  finding.message = std::string(problem) + " ('" + quoteCell(cell) + "')";
+  finding.row = at.row;
+  finding.column = at.column;
+  return finding;
 }
 
 /// The placement kinds in tie-break order.
@@ -285,12 +287,12 @@ std::optional<Placement> inferPlacement(const Schedule &schedule) {
 /// position of every cell and the first cell that names the highest stage.
 class CsvImporter {
 public:
-  CsvImporter(std::string &error, std::vector<CsvCell> &positions)
-      : error(error), positions(positions) {}
+  CsvImporter(std::vector<Finding> &findings, std::vector<CsvCell> &positions)
+      : findings(findings), positions(positions) {}
 
   std::optional<Schedule> run(std::string_view text) {
     if (text.empty()) {
-      error = cellError({1, 1, 1}, "empty input", "");
+      fail(cellError({1, 1, 1}, "empty input", ""));
       return std::nullopt;
     }
     if (text.back() == '\n')
@@ -311,14 +313,14 @@ public:
 private:
   bool importRow(int64_t row, std::string_view line) {
     if (row > kMaxRanks) {
-      error = cellError({row, 1, 1},
-                        "more than " + std::to_string(kMaxRanks) + " rows",
-                        trim(line.substr(0, line.find(','))));
+      fail(cellError({row, 1, 1},
+                     "more than " + std::to_string(kMaxRanks) + " rows",
+                     trim(line.substr(0, line.find(',')))));
       return false;
     }
     schedule.ranks.emplace_back();
     if (trim(line).empty()) {
-      error = cellError({row, 1, 1}, "empty row", "");
+      fail(cellError({row, 1, 1}, "empty row", ""));
       return false;
     }
     int64_t cell = 0;
@@ -345,7 +347,7 @@ private:
     std::string problem;
     std::optional<ParsedCell> parsed = CellParser(problem).parseCell(cell);
     if (!parsed) {
-      error = cellError(at, problem, cell);
+      fail(cellError(at, problem, cell), origin);
       return false;
     }
     if (!parsed->step)
@@ -371,17 +373,18 @@ private:
   std::optional<Schedule> finish() {
     schedule.placement.ranks = static_cast<int64_t>(schedule.ranks.size());
     if (highestStageOrigin < 0) {
-      error = cellError({1, 1, 1}, "no compute action in the file", "");
+      fail(cellError({1, 1, 1}, "no compute action in the file", ""));
       return std::nullopt;
     }
     std::optional<Placement> placement = inferPlacement(schedule);
     if (!placement) {
       const CsvCell &at = positions[highestStageOrigin];
-      error = cellError(at,
-                        std::to_string(schedule.placement.stages) +
-                            " stages fit no placement on " +
-                            std::to_string(schedule.placement.ranks) + " ranks",
-                        highestStageText(at));
+      fail(cellError(at,
+                     std::to_string(schedule.placement.stages) +
+                         " stages fit no placement on " +
+                         std::to_string(schedule.placement.ranks) + " ranks",
+                     highestStageText(at)),
+           highestStageOrigin);
       return std::nullopt;
     }
     schedule.placement = *placement;
@@ -395,7 +398,13 @@ private:
     return "";
   }
 
-  std::string &error;
+  /// `origin`: the cell's index in `positions`, when it is a cell.
+  void fail(Finding finding, int64_t origin = -1) {
+    finding.origin = origin;
+    findings.push_back(std::move(finding));
+  }
+
+  std::vector<Finding> &findings;
   std::vector<CsvCell> &positions;
   Schedule schedule;
   int64_t highestStageOrigin = -1;
@@ -404,11 +413,10 @@ private:
 } // namespace
 
 std::optional<Schedule> importTorchCsv(std::string_view text,
-                                       std::string &error,
+                                       std::vector<Finding> &findings,
                                        std::vector<CsvCell> *cells) {
-  error.clear();
   std::vector<CsvCell> positions;
-  std::optional<Schedule> schedule = CsvImporter(error, positions).run(text);
+  std::optional<Schedule> schedule = CsvImporter(findings, positions).run(text);
   if (cells)
     *cells = std::move(positions);
   return schedule;

@@ -15,8 +15,6 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
 
-#include <cstdio>
-
 using namespace mlir;
 using namespace dualpipe::pipe;
 
@@ -67,22 +65,19 @@ OwningOpRef<ModuleOp> dualpipe::pipe::importTorchCsv(llvm::SourceMgr &sourceMgr,
       sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
   StringRef filename = buffer->getBufferIdentifier();
   Location fileLoc = FileLineColLoc::get(context, filename, 0, 0);
-  std::string error;
+  std::vector<dualpipe::Finding> findings;
   std::vector<dualpipe::CsvCell> cells;
   std::optional<dualpipe::Schedule> schedule =
-      dualpipe::importTorchCsv(buffer->getBuffer(), error, &cells);
+      dualpipe::importTorchCsv(buffer->getBuffer(), findings, &cells);
   if (!schedule) {
-    // "row R, column C: what" becomes a diagnostic at file:R:C.
-    unsigned row = 0, column = 0;
-    int consumed = 0;
-    Location loc = fileLoc;
-    if (std::sscanf(error.c_str(), "row %u, column %u: %n", &row, &column,
-                    &consumed) == 2 &&
-        consumed > 0) {
-      loc = FileLineColLoc::get(context, filename, row, column);
-      error = error.substr(consumed);
-    }
-    emitError(loc) << error;
+    // A finding at row R, column C becomes a diagnostic at file:R:C.
+    for (const dualpipe::Finding &finding : findings)
+      emitError(finding.row > 0
+                    ? Location(FileLineColLoc::get(
+                          context, filename, static_cast<unsigned>(finding.row),
+                          static_cast<unsigned>(finding.column)))
+                    : fileLoc)
+          << finding.message;
     return nullptr;
   }
   OpBuilder builder(context);
@@ -116,9 +111,9 @@ OwningOpRef<ModuleOp> dualpipe::pipe::importTorchCsv(llvm::SourceMgr &sourceMgr,
   if (failed(mlir::verify(*module)))
     return nullptr;
   OriginTable verifyOrigins;
-  std::vector<dualpipe::Finding> findings =
-      dualpipe::verifySchedule(readSchedule(scheduleOp, verifyOrigins));
-  if (failed(emitFindings(findings, verifyOrigins, scheduleOp)))
+  if (failed(emitFindings(
+          dualpipe::verifySchedule(readSchedule(scheduleOp, verifyOrigins)),
+          verifyOrigins, scheduleOp)))
     return nullptr;
   return module;
 }
@@ -148,18 +143,21 @@ static FailureOr<CompiledModel> compiledModelOf(ScheduleOp schedule) {
   std::vector<int64_t> layout;
   if (schedule.getLayout())
     layout.assign(schedule.getLayout()->begin(), schedule.getLayout()->end());
-  std::string error;
+  std::vector<dualpipe::Finding> findings;
   std::optional<std::vector<dualpipe::StageSpec>> stages =
       dualpipe::partitionStages(compiled.model,
                                 static_cast<int64_t>(schedule.getStages()),
-                                layout, error);
-  if (!stages)
-    return schedule.emitOpError() << error;
+                                layout, findings);
+  if (!stages) {
+    (void)emitPartitionFindings(std::move(findings), schedule, modelOp);
+    return failure();
+  }
   compiled.stages = std::move(*stages);
   if (schedule.getMessage()) {
     compiled.message =
         tensorSpecFor(cast<RankedTensorType>(*schedule.getMessage()));
   } else {
+    std::string error;
     std::optional<dualpipe::TensorSpec> message =
         dualpipe::messageSpec(compiled.model, error);
     if (!message)

@@ -34,15 +34,11 @@ namespace {
 }
 
 /// Findings as lines, each naming its rank where the message does not.
+/// The findings as the loader and the tools print them, one per line.
 std::vector<std::string> findingLines(const std::vector<Finding> &findings) {
   std::vector<std::string> lines;
-  for (const Finding &finding : findings) {
-    bool named = finding.message.rfind("rank ", 0) == 0;
-    lines.push_back(finding.where.rank >= 0 && !named
-                        ? "rank " + std::to_string(finding.where.rank) + ": " +
-                              finding.message
-                        : finding.message);
-  }
+  for (const Finding &finding : findings)
+    lines.push_back(findingText(finding));
   return lines;
 }
 
@@ -162,10 +158,10 @@ CoreSchedule generate(const ScheduleArgs &args) {
     }
     options.searchEvaluations = args.searchEvaluations;
   }
-  std::string error;
-  std::optional<Schedule> schedule = generateSchedule(options, error);
+  std::vector<Finding> findings;
+  std::optional<Schedule> schedule = generateSchedule(options, findings);
   if (!schedule)
-    valueError(error);
+    valueError(firstFindingText(findings));
   return {std::move(*schedule)};
 }
 
@@ -175,11 +171,11 @@ CoreProgram lower(const CoreSchedule &schedule, const std::string &policyText,
   if (!policy)
     valueError("policy: expected eager, reference or in-order, got '" +
                policyText + "'");
-  std::string error;
+  std::vector<Finding> refused;
   std::optional<Program> program =
-      lowerSchedule(schedule.schedule, {*policy, lookahead}, error);
+      lowerSchedule(schedule.schedule, {*policy, lookahead}, refused);
   if (!program)
-    valueError("policy " + policyText + ": " + error);
+    valueError("policy " + policyText + ": " + refused.front().message);
   // The matching the policy was made for, as pipe-lower verifies it.
   VerifyOptions verify;
   if (*policy == CommPolicy::InOrder)
@@ -226,10 +222,10 @@ std::string planText(int64_t ranks, int64_t microbatches, int64_t virtualStages,
                  maxActivationBytes + "'");
     options.maxActivationBytes = *bytes;
   }
-  std::string error;
-  std::optional<PlanResult> result = plan(options, error);
+  std::vector<Finding> findings;
+  std::optional<PlanResult> result = plan(options, findings);
   if (!result)
-    valueError(error);
+    valueError(firstFindingText(findings));
   return json ? renderPlanJson(*result) : renderPlanText(*result);
 }
 
@@ -288,10 +284,10 @@ PYBIND11_MODULE(_core, m) {
   schedule.def_static("generate", &generate)
       .def_static("from_torch_csv",
                   [](const std::string &text) {
-                    std::string error;
-                    std::optional<Schedule> s = importTorchCsv(text, error);
+                    std::vector<Finding> findings;
+                    std::optional<Schedule> s = importTorchCsv(text, findings);
                     if (!s)
-                      valueError(error);
+                      valueError(firstFindingText(findings));
                     return CoreSchedule{std::move(*s)};
                   })
       .def("torch_csv",

@@ -8,6 +8,7 @@
 // CHECK-SAME:    layout([1, 5])
 // V:           pipe.pipeline @train model(@m) ranks(2) microbatches(4) schedule(dualpipev) layout([1, 1, 2, 2])
 // EXPLICIT:    layout([1, 5])
+// expected-note @+1 {{model 'm' is defined here}}
 pipe.model @m {
   pipe.layer kernel("mlp") cost(f = 5.0, b = 10.0, w = 5.0)
   pipe.layer kernel("mlp") repeat(5) cost(f = 1.0, b = 2.0, w = 1.0)

@@ -198,10 +198,10 @@ int main(int argc, char **argv) {
                    elapsed.count(), std::string(toString(kind)).c_str(),
                    index + 1, count);
   };
-  std::string error;
-  std::optional<PlanResult> result = plan(args.plan, error);
+  std::vector<Finding> findings;
+  std::optional<PlanResult> result = plan(args.plan, findings);
   if (!result)
-    return fail(error);
+    return fail(firstFindingText(findings));
   if (args.json)
     std::cout << renderPlanJson(*result, /*indent=*/2) << "\n";
   else

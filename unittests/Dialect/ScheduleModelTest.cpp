@@ -18,10 +18,10 @@ namespace {
 dualpipe::Schedule generate(dualpipe::ScheduleKind kind, int64_t ranks,
                             int64_t microbatches) {
   dualpipe::GenerateOptions options{kind, ranks, microbatches};
-  std::string error;
+  std::vector<dualpipe::Finding> findings;
   std::optional<dualpipe::Schedule> schedule =
-      dualpipe::generateSchedule(options, error);
-  EXPECT_TRUE(schedule) << error;
+      dualpipe::generateSchedule(options, findings);
+  EXPECT_TRUE(schedule) << dualpipe::joinFindings(findings);
   return schedule.value_or(dualpipe::Schedule());
 }
 

@@ -59,9 +59,9 @@ Outcome planProfile(const Profile &profile, int64_t ranks,
   o.microbatches = 2 * ranks;
   o.maxActivations = budget;
   EXPECT_EQ(applyCostOverrides(o.cost, costOf(profile, ranks)), "");
-  std::string error;
-  std::optional<PlanResult> r = plan(o, error);
-  EXPECT_TRUE(r) << error;
+  std::vector<Finding> findings;
+  std::optional<PlanResult> r = plan(o, findings);
+  EXPECT_TRUE(r) << joinFindings(findings);
   if (!r)
     return {};
   Outcome out;

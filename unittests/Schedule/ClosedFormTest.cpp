@@ -43,13 +43,12 @@ struct Replay {
 std::optional<Replay> run(ScheduleKind kind, int64_t ranks, int64_t mbs,
                           const Costs &c) {
   GenerateOptions g{kind, ranks, mbs};
-  std::string error;
-  std::optional<Schedule> s = generateSchedule(g, error);
+  std::vector<Finding> findings;
+  std::optional<Schedule> s = generateSchedule(g, findings);
   if (!s)
     return std::nullopt;
   CostModel cost;
   EXPECT_EQ(applyCostOverrides(cost, c.spec()), "");
-  std::vector<Finding> findings;
   std::optional<SimResult> sim = simulate(*s, cost, findings);
   EXPECT_TRUE(sim) << label(kind, ranks, mbs, c) << ": "
                    << joinFindings(findings);

@@ -35,10 +35,11 @@ std::string describe(const GenerateOptions &options) {
 }
 
 Schedule generateOrFail(const GenerateOptions &options) {
-  std::string error;
-  std::optional<Schedule> schedule = generateSchedule(options, error);
-  EXPECT_TRUE(schedule.has_value()) << describe(options) << ": " << error;
-  EXPECT_EQ(error, "");
+  std::vector<Finding> findings;
+  std::optional<Schedule> schedule = generateSchedule(options, findings);
+  EXPECT_TRUE(schedule.has_value())
+      << describe(options) << ": " << joinFindings(findings);
+  EXPECT_TRUE(findings.empty());
   return schedule.value_or(Schedule{});
 }
 
@@ -377,7 +378,8 @@ TEST(GenerateGrid, ValidityMatchesDocumentedConstraints) {
           GenerateOptions options = makeOptions(kind, p, n, v);
           EXPECT_EQ(checkGenerateOptions(options).empty(),
                     expectedValid(options))
-              << describe(options) << ": " << checkGenerateOptions(options);
+              << describe(options) << ": "
+              << joinFindings(checkGenerateOptions(options));
         }
 }
 
@@ -541,11 +543,11 @@ TEST(GenerateErrors, MessagesNameTheViolatedConstraint) {
        "microbatches / ranks) (2), got 9"},
   };
   for (const ErrorCase &c : cases) {
-    EXPECT_EQ(checkGenerateOptions(c.options), c.message)
+    EXPECT_EQ(joinFindings(checkGenerateOptions(c.options)), c.message)
         << describe(c.options);
-    std::string error = "stale";
-    EXPECT_FALSE(generateSchedule(c.options, error).has_value());
-    EXPECT_EQ(error, c.message);
+    std::vector<Finding> findings;
+    EXPECT_FALSE(generateSchedule(c.options, findings).has_value());
+    EXPECT_EQ(joinFindings(findings), c.message);
   }
 }
 
@@ -553,14 +555,16 @@ TEST(GenerateErrors, HugeSizesDoNotOverflow) {
   int64_t huge = std::numeric_limits<int64_t>::max();
   EXPECT_EQ(stagesFor(ScheduleKind::ZBV, huge, 2), huge);
   EXPECT_EQ(stagesFor(ScheduleKind::Interleaved1F1B, huge / 2, 3), huge);
-  EXPECT_EQ(checkGenerateOptions(makeOptions(ScheduleKind::ZBV, huge, huge)),
+  EXPECT_EQ(joinFindings(checkGenerateOptions(
+                makeOptions(ScheduleKind::ZBV, huge, huge))),
             "ranks must be at most 4096, got " + std::to_string(huge));
 }
 
-TEST(GenerateErrors, SuccessClearsTheError) {
-  std::string error = "stale";
-  EXPECT_TRUE(generateSchedule(makeOptions(ScheduleKind::GPipe, 2, 2), error));
-  EXPECT_EQ(error, "");
+TEST(GenerateErrors, SuccessAddsNoFinding) {
+  std::vector<Finding> findings;
+  EXPECT_TRUE(
+      generateSchedule(makeOptions(ScheduleKind::GPipe, 2, 2), findings));
+  EXPECT_TRUE(findings.empty());
 }
 
 TEST(GenerateSizes, StagesPerKind) {

@@ -40,9 +40,9 @@ class GoldenTest : public ::testing::TestWithParam<GoldenCase> {};
 
 Schedule generateGolden(const GoldenCase &c) {
   GenerateOptions options{c.kind, c.ranks, c.microbatches};
-  std::string error;
-  std::optional<Schedule> schedule = generateSchedule(options, error);
-  EXPECT_TRUE(schedule) << error;
+  std::vector<Finding> findings;
+  std::optional<Schedule> schedule = generateSchedule(options, findings);
+  EXPECT_TRUE(schedule) << joinFindings(findings);
   return schedule.value_or(Schedule{});
 }
 
@@ -55,9 +55,10 @@ TEST_P(GoldenTest, ExportMatchesByteForByte) {
 
 TEST_P(GoldenTest, ImportGivesTheGeneratedPrograms) {
   const GoldenCase &c = GetParam();
-  std::string error;
-  std::optional<Schedule> imported = importTorchCsv(readGolden(c.file), error);
-  ASSERT_TRUE(imported) << error;
+  std::vector<Finding> findings;
+  std::optional<Schedule> imported =
+      importTorchCsv(readGolden(c.file), findings);
+  ASSERT_TRUE(imported) << firstFindingText(findings);
   Schedule generated = generateGolden(c);
   EXPECT_FALSE(imported->kind.has_value());
   EXPECT_EQ(imported->placement.kind, c.placement);

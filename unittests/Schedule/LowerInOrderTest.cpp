@@ -31,10 +31,13 @@ VerifyOptions inOrder() {
 
 std::optional<Program> lower(const GenerateOptions &generate, CommPolicy policy,
                              std::string &error) {
-  std::optional<Schedule> schedule = generateSchedule(generate, error);
-  if (!schedule)
-    return std::nullopt;
-  return lowerSchedule(*schedule, ScheduleCommOptions{policy}, error);
+  std::vector<Finding> findings;
+  std::optional<Schedule> schedule = generateSchedule(generate, findings);
+  std::optional<Program> program =
+      schedule ? lowerSchedule(*schedule, ScheduleCommOptions{policy}, findings)
+               : std::nullopt;
+  error = joinFindings(findings);
+  return program;
 }
 
 constexpr int64_t kMicrobatches[] = {1, 2, 3, 4, 6, 8, 10, 16, 20, 24};

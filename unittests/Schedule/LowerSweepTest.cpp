@@ -25,18 +25,19 @@ namespace {
 /// Lowers `schedule` under `policy`, failing the test on any error.
 std::optional<Program> lower(const Schedule &schedule, CommPolicy policy,
                              const std::string &what) {
-  std::string error;
+  std::vector<Finding> findings;
   std::optional<Program> program =
-      lowerSchedule(schedule, ScheduleCommOptions{policy}, error);
+      lowerSchedule(schedule, ScheduleCommOptions{policy}, findings);
   if (!program)
-    ADD_FAILURE() << what << " " << toString(policy) << ": " << error;
+    ADD_FAILURE() << what << " " << toString(policy) << ": "
+                  << joinFindings(findings);
   return program;
 }
 
 void expectLowersCleanly(const GenerateOptions &options) {
-  std::string error;
-  std::optional<Schedule> schedule = generateSchedule(options, error);
-  ASSERT_TRUE(schedule) << label(options) << ": " << error;
+  std::vector<Finding> findings;
+  std::optional<Schedule> schedule = generateSchedule(options, findings);
+  ASSERT_TRUE(schedule) << label(options) << ": " << joinFindings(findings);
   std::string what = label(options);
   ASSERT_EQ(firstMessage(verifySchedule(*schedule)), "") << what;
   bool dual = options.kind == ScheduleKind::DualPipe ||
@@ -147,9 +148,9 @@ struct MutationCounts {
 
 void fuzz(const GenerateOptions &generate, CommPolicy policy,
           MessageMatching matching = MessageMatching::ByKey) {
-  std::string error;
-  std::optional<Schedule> schedule = generateSchedule(generate, error);
-  ASSERT_TRUE(schedule) << error;
+  std::vector<Finding> findings;
+  std::optional<Schedule> schedule = generateSchedule(generate, findings);
+  ASSERT_TRUE(schedule) << joinFindings(findings);
   std::optional<Program> valid = lower(*schedule, policy, label(generate));
   ASSERT_TRUE(valid);
   VerifyOptions options;

@@ -68,10 +68,10 @@ std::vector<std::string> compact(const Program &program) {
 }
 
 Schedule generate(ScheduleKind kind, int64_t ranks, int64_t microbatches) {
-  std::string error;
+  std::vector<Finding> findings;
   std::optional<Schedule> schedule =
-      generateSchedule(GenerateOptions{kind, ranks, microbatches}, error);
-  EXPECT_TRUE(schedule) << error;
+      generateSchedule(GenerateOptions{kind, ranks, microbatches}, findings);
+  EXPECT_TRUE(schedule) << joinFindings(findings);
   return schedule ? *schedule : Schedule{};
 }
 

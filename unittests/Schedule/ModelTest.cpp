@@ -48,17 +48,26 @@ std::vector<int64_t> layoutOf(const std::vector<StageSpec> &stages) {
 }
 
 std::vector<int64_t> balanced(const ModelSpec &model, int64_t stages) {
-  std::string error;
-  auto result = partitionStages(model, stages, {}, error);
-  EXPECT_TRUE(result) << error;
+  std::vector<Finding> findings;
+  auto result = partitionStages(model, stages, {}, findings);
+  EXPECT_TRUE(result) << joinFindings(findings);
   return result ? layoutOf(*result) : std::vector<int64_t>();
 }
 
 std::string partitionError(const ModelSpec &model, int64_t stages,
                            const std::vector<int64_t> &layout = {}) {
-  std::string error;
-  EXPECT_FALSE(partitionStages(model, stages, layout, error));
-  return error;
+  std::vector<Finding> findings;
+  EXPECT_FALSE(partitionStages(model, stages, layout, findings));
+  EXPECT_EQ(findings.size(), 1u);
+  return joinFindings(findings);
+}
+
+/// The one finding of a refused partition.
+Finding partitionFinding(const ModelSpec &model, int64_t stages,
+                         const std::vector<int64_t> &layout = {}) {
+  std::vector<Finding> findings;
+  EXPECT_FALSE(partitionStages(model, stages, layout, findings));
+  return findings.empty() ? Finding{} : findings.front();
 }
 
 TEST(PartitionStages, EqualLayersSplitEvenlyWithExtrasAtTheEnd) {
@@ -102,9 +111,9 @@ TEST(PartitionStages, ExpandsRepeatsAndSumsCosts) {
   b.kernel = "b";
   b.repeat = 1;
   model.layers = {a, b};
-  std::string error;
-  auto stages = partitionStages(model, 2, {}, error);
-  ASSERT_TRUE(stages) << error;
+  std::vector<Finding> findings;
+  auto stages = partitionStages(model, 2, {}, findings);
+  ASSERT_TRUE(stages) << joinFindings(findings);
   EXPECT_EQ(layoutOf(*stages), (std::vector<int64_t>{2, 2}));
   const StageSpec &second = (*stages)[1];
   EXPECT_EQ(second.stage, 1);
@@ -118,9 +127,9 @@ TEST(PartitionStages, ExpandsRepeatsAndSumsCosts) {
 }
 
 TEST(PartitionStages, FollowsAnExplicitLayout) {
-  std::string error;
-  auto stages = partitionStages(uniformModel(6), 3, {1, 2, 3}, error);
-  ASSERT_TRUE(stages) << error;
+  std::vector<Finding> findings;
+  auto stages = partitionStages(uniformModel(6), 3, {1, 2, 3}, findings);
+  ASSERT_TRUE(stages) << joinFindings(findings);
   EXPECT_EQ(layoutOf(*stages), (std::vector<int64_t>{1, 2, 3}));
 }
 
@@ -133,11 +142,21 @@ TEST(PartitionStages, RejectsBadLayouts) {
             "model 'mlp': layout sums to 5 layers, the model has 6");
 }
 
+// The dialect reports a finding about a layer at its pipe.layer op and one
+// about the layout at the pipeline.
+TEST(PartitionStages, FindingsNameTheLayerOrTheLayout) {
+  EXPECT_EQ(partitionFinding(modelWithCosts({1, -1}), 1).origin, 1);
+  Finding layout = partitionFinding(uniformModel(6), 3, {3, 3});
+  EXPECT_EQ(layout.origin, -1);
+  EXPECT_EQ(layout.field, "layout");
+  EXPECT_EQ(partitionFinding(uniformModel(6), 8).origin, -1);
+}
+
 TEST(PartitionStages, RejectsTooFewLayers) {
-  std::string error;
-  EXPECT_FALSE(
-      partitionStages(uniformModel(6), 8, {}, ScheduleKind::DualPipe, error));
-  EXPECT_EQ(error,
+  std::vector<Finding> findings;
+  EXPECT_FALSE(partitionStages(uniformModel(6), 8, {}, ScheduleKind::DualPipe,
+                               findings));
+  EXPECT_EQ(joinFindings(findings),
             "model 'mlp' has 6 layers, fewer than the 8 stages dualpipe needs");
   EXPECT_EQ(partitionError(uniformModel(6), 8),
             "model 'mlp' has 6 layers, fewer than the 8 stages requested");

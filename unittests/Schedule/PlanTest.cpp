@@ -20,9 +20,9 @@ PlanOptions options(int64_t ranks, int64_t mbs, std::string_view cost = "") {
 }
 
 PlanResult mustPlan(const PlanOptions &o) {
-  std::string error;
-  std::optional<PlanResult> r = plan(o, error);
-  EXPECT_TRUE(r) << error;
+  std::vector<Finding> findings;
+  std::optional<PlanResult> r = plan(o, findings);
+  EXPECT_TRUE(r) << joinFindings(findings);
   return r ? *r : PlanResult{};
 }
 
@@ -117,7 +117,7 @@ TEST(Plan, SkippedKindsSayWhy) {
   const PlanCandidate &dp = candidate(r, ScheduleKind::DualPipe);
   EXPECT_NE(dp.skipped, "");
   GenerateOptions g{ScheduleKind::DualPipe, 3, 6};
-  EXPECT_EQ(dp.skipped, checkGenerateOptions(g));
+  EXPECT_EQ(dp.skipped, firstFindingText(checkGenerateOptions(g)));
   EXPECT_EQ(candidate(r, ScheduleKind::OneFOneB).skipped, "");
   std::string text = renderPlanText(r);
   EXPECT_NE(text.find("skipped:\n  dualpipe: " + dp.skipped + "\n"),
@@ -157,10 +157,13 @@ TEST(Plan, InvalidOptions) {
       {badBytes, "max activation bytes must be >= 0, got -2"},
   };
   for (const Case &c : cases) {
-    std::string error;
-    EXPECT_FALSE(plan(c.o, error));
-    EXPECT_EQ(error, c.error);
+    std::vector<Finding> findings;
+    EXPECT_FALSE(plan(c.o, findings));
+    EXPECT_EQ(firstFindingText(findings), c.error);
+    EXPECT_EQ(findings.size(), 1u);
   }
+  EXPECT_EQ(checkPlanOptions(options(0, 8)).at(0).field, "ranks");
+  EXPECT_EQ(checkPlanOptions(badBytes).at(0).field, "max-activation-bytes");
 }
 
 TEST(Plan, Json) {

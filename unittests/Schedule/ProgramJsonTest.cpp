@@ -17,14 +17,14 @@ using nlohmann::json;
 namespace {
 
 Program lowered(ScheduleKind kind, int64_t ranks, int64_t microbatches) {
-  std::string error;
+  std::vector<Finding> findings;
   auto schedule =
-      generateSchedule(GenerateOptions{kind, ranks, microbatches}, error);
-  EXPECT_TRUE(schedule) << error;
+      generateSchedule(GenerateOptions{kind, ranks, microbatches}, findings);
+  EXPECT_TRUE(schedule) << joinFindings(findings);
   if (!schedule)
     return {};
-  std::optional<Program> program = lowerSchedule(*schedule, {}, error);
-  EXPECT_TRUE(program) << error;
+  std::optional<Program> program = lowerSchedule(*schedule, {}, findings);
+  EXPECT_TRUE(program) << joinFindings(findings);
   return program ? std::move(*program) : Program();
 }
 
@@ -53,9 +53,11 @@ Written write(ScheduleKind kind, int64_t ranks, int64_t microbatches,
   Written w;
   w.program = lowered(kind, ranks, microbatches);
   w.model = std::move(model);
+  std::vector<Finding> findings;
+  auto stages =
+      partitionStages(w.model, w.program.placement.stages, {}, findings);
+  EXPECT_TRUE(stages) << joinFindings(findings);
   std::string error;
-  auto stages = partitionStages(w.model, w.program.placement.stages, {}, error);
-  EXPECT_TRUE(stages) << error;
   auto message = messageSpec(w.model, error);
   EXPECT_TRUE(message) << error;
   if (stages && message) {

@@ -23,12 +23,11 @@ struct Simulated {
 Simulated simulateKind(ScheduleKind kind, int64_t ranks, int64_t mbs,
                        std::string_view spec = "") {
   GenerateOptions g{kind, ranks, mbs};
-  std::string error;
-  std::optional<Schedule> s = generateSchedule(g, error);
-  EXPECT_TRUE(s) << error;
+  std::vector<Finding> findings;
+  std::optional<Schedule> s = generateSchedule(g, findings);
+  EXPECT_TRUE(s) << joinFindings(findings);
   CostModel cost;
   EXPECT_EQ(applyCostOverrides(cost, spec), "");
-  std::vector<Finding> findings;
   std::optional<SimResult> r = s ? simulate(*s, cost, findings) : std::nullopt;
   EXPECT_TRUE(r) << joinFindings(findings);
   return {s ? *s : Schedule{}, r ? *r : SimResult{}};

@@ -363,10 +363,9 @@ TEST(Simulate, PeakActivationsCountTheForwardOfAPairFirst) {
 
 TEST(Simulate, DualPlacementHoldsTwoStagesPerRank) {
   GenerateOptions g{ScheduleKind::DualPipe, 4, 8};
-  std::string error;
-  std::optional<Schedule> s = generateSchedule(g, error);
-  ASSERT_TRUE(s) << error;
   std::vector<Finding> findings;
+  std::optional<Schedule> s = generateSchedule(g, findings);
+  ASSERT_TRUE(s) << joinFindings(findings);
   std::optional<SimResult> r = simulate(*s, costs("param=3"), findings);
   ASSERT_TRUE(r) << joinFindings(findings);
   for (const RankStats &st : r->ranks) {
@@ -378,10 +377,9 @@ TEST(Simulate, DualPlacementHoldsTwoStagesPerRank) {
 TEST(Simulate, ScheduleReplayKeepsEachRanksComputeOrder) {
   for (ScheduleKind kind : allScheduleKinds()) {
     GenerateOptions g{kind, 4, 8};
-    std::string error;
-    std::optional<Schedule> s = generateSchedule(g, error);
-    ASSERT_TRUE(s) << toString(kind) << ": " << error;
     std::vector<Finding> findings;
+    std::optional<Schedule> s = generateSchedule(g, findings);
+    ASSERT_TRUE(s) << toString(kind) << ": " << joinFindings(findings);
     std::optional<SimResult> r = simulate(*s, CostModel{}, findings);
     ASSERT_TRUE(r) << toString(kind) << ": " << joinFindings(findings);
     ASSERT_EQ(r->timeline.size(), s->ranks.size());
@@ -403,10 +401,9 @@ TEST(Simulate, ScheduleReplayKeepsEachRanksComputeOrder) {
 TEST(Simulate, BinaryFractionCostsAreExact) {
   // Halves and quarters are exact in binary: no drift over many ops.
   GenerateOptions g{ScheduleKind::OneFOneB, 8, 64};
-  std::string error;
-  std::optional<Schedule> s = generateSchedule(g, error);
-  ASSERT_TRUE(s) << error;
   std::vector<Finding> findings;
+  std::optional<Schedule> s = generateSchedule(g, findings);
+  ASSERT_TRUE(s) << joinFindings(findings);
   std::optional<SimResult> r =
       simulate(*s, costs("f=0.25,b=0.5,w=0.125"), findings);
   ASSERT_TRUE(r) << joinFindings(findings);

@@ -11,18 +11,20 @@ namespace {
 
 std::optional<Schedule> importOk(std::string_view text,
                                  std::vector<CsvCell> *cells = nullptr) {
-  std::string error = "stale";
-  std::optional<Schedule> schedule = importTorchCsv(text, error, cells);
-  EXPECT_TRUE(schedule) << error;
-  EXPECT_EQ(error, "");
+  std::vector<Finding> findings;
+  std::optional<Schedule> schedule = importTorchCsv(text, findings, cells);
+  EXPECT_TRUE(schedule) << firstFindingText(findings);
+  EXPECT_TRUE(findings.empty());
   return schedule;
 }
 
+/// The importer's finding as the tools print it.
 std::string importError(std::string_view text) {
-  std::string error;
-  std::optional<Schedule> schedule = importTorchCsv(text, error);
+  std::vector<Finding> findings;
+  std::optional<Schedule> schedule = importTorchCsv(text, findings);
   EXPECT_FALSE(schedule) << text;
-  return error;
+  EXPECT_EQ(findings.size(), 1u) << text;
+  return firstFindingText(findings);
 }
 
 /// Row `r` (0-based) of a CSV text.
@@ -71,9 +73,9 @@ TEST(TorchCsvRoundTrip, ExportImportExportIsIdentityForAllKinds) {
       return o.kind == kind;
     })) << toString(kind);
   for (const GenerateOptions &options : cases) {
-    std::string error;
-    std::optional<Schedule> generated = generateSchedule(options, error);
-    ASSERT_TRUE(generated) << error;
+    std::vector<Finding> findings;
+    std::optional<Schedule> generated = generateSchedule(options, findings);
+    ASSERT_TRUE(generated) << joinFindings(findings);
     std::string text = exportTorchCsv(*generated);
     std::vector<CsvCell> cells;
     std::optional<Schedule> imported = importOk(text, &cells);
@@ -107,9 +109,9 @@ TEST(TorchCsvImport, InfersThePlacementOfEachKind) {
   auto inferred = [](ScheduleKind kind, int64_t p, int64_t n, int64_t v = 2) {
     GenerateOptions options{kind, p, n};
     options.virtualStages = v;
-    std::string error;
-    std::optional<Schedule> schedule = generateSchedule(options, error);
-    EXPECT_TRUE(schedule) << error;
+    std::vector<Finding> findings;
+    std::optional<Schedule> schedule = generateSchedule(options, findings);
+    EXPECT_TRUE(schedule) << joinFindings(findings);
     std::optional<Schedule> imported = importOk(exportTorchCsv(*schedule));
     return imported ? imported->placement : Placement{};
   };
@@ -239,6 +241,29 @@ TEST(TorchCsvImport, TooManyRowsIsAnError) {
     text += "0F0\n";
   EXPECT_EQ(importError(text),
             "row 4097, column 1: more than 4096 rows ('0F0')");
+}
+
+// The finding carries its position, so that the dialect's importer places
+// the diagnostic at file:row:column without reading it back from the text,
+// and its origin names the cell.
+TEST(TorchCsvImport, FindingCarriesRowColumnAndCell) {
+  std::vector<Finding> findings;
+  std::vector<CsvCell> cells;
+  EXPECT_FALSE(importTorchCsv("0F0,0B0\n1F0, 1X0\n", findings, &cells));
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].row, 2);
+  EXPECT_EQ(findings[0].column, 6);
+  EXPECT_EQ(findings[0].message, "unknown action type 'X' ('1X0')");
+  ASSERT_GE(findings[0].origin, 0);
+  ASSERT_LT(findings[0].origin, static_cast<int64_t>(cells.size()));
+  EXPECT_EQ(cells[findings[0].origin].cell, 2);
+  EXPECT_EQ(cells[findings[0].origin].row, 2);
+
+  findings.clear();
+  EXPECT_FALSE(importTorchCsv("", findings));
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].origin, -1); // no cell: the empty file
+  EXPECT_EQ(findingText(findings[0]), "row 1, column 1: empty input ('')");
 }
 
 TEST(TorchCsvImport, LongCellsAreQuotedShortened) {

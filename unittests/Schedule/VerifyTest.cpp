@@ -335,10 +335,10 @@ TEST(VerifyTest, MessageOnTheWrongRankOrNotNeeded) {
 
 TEST(VerifyTest, MessageBetweenStagesOfOneRank) {
   // DualPipeV folds stages 1 and 2 onto rank 1: no message between them.
-  std::string error;
-  std::optional<Schedule> folded =
-      generateSchedule(GenerateOptions{ScheduleKind::DualPipeV, 2, 4}, error);
-  ASSERT_TRUE(folded) << error;
+  std::vector<Finding> findings;
+  std::optional<Schedule> folded = generateSchedule(
+      GenerateOptions{ScheduleKind::DualPipeV, 2, 4}, findings);
+  ASSERT_TRUE(folded) << joinFindings(findings);
   Program bad = insertComm(*folded);
   ASSERT_EQ(joinFindings(scheduleComm(bad, ScheduleCommOptions{})), "");
   bad.ranks[1].push_back(sendAct(1, 0, 0));

@@ -194,12 +194,11 @@ std::pair<double, int64_t> simulated(ScheduleKind kind, const Reference &ref,
   GenerateOptions options{kind, ref.ranks, ref.microbatches};
   if (tellCosts)
     options.cost = costOf(ref);
-  std::string error;
-  std::optional<Schedule> schedule = generateSchedule(options, error);
-  EXPECT_TRUE(schedule) << label(kind, ref) << ": " << error;
+  std::vector<Finding> findings;
+  std::optional<Schedule> schedule = generateSchedule(options, findings);
+  EXPECT_TRUE(schedule) << label(kind, ref) << ": " << joinFindings(findings);
   if (!schedule)
     return {0, 0};
-  std::vector<Finding> findings;
   std::optional<SimResult> sim = simulate(*schedule, costOf(ref), findings);
   EXPECT_TRUE(sim) << label(kind, ref) << ": " << joinFindings(findings);
   if (!sim)

@@ -56,15 +56,20 @@ struct GenerateOptions {
 /// Saturates at INT64_MAX instead of overflowing.
 int64_t stagesFor(ScheduleKind kind, int64_t ranks, int64_t virtualStages);
 
-/// Empty string if valid, else the violated constraint, e.g.
-/// "dualpipe requires an even number of ranks, got 3".
-std::string checkGenerateOptions(const GenerateOptions &options);
+/// The violated constraint, if any, as one finding on the option it concerns
+/// (Finding::field: "ranks", "microbatches", "virtual-stages",
+/// "max-activations", "max-activation-bytes", "search-evaluations", "cost"),
+/// e.g. "dualpipe requires an even number of ranks, got 3"; a constraint
+/// stated in terms of a second option notes that option's value. Empty if
+/// the options are valid.
+std::vector<Finding> checkGenerateOptions(const GenerateOptions &options);
 
 /// Generates the level-2 schedule (kind, placement and per-rank Steps set;
-/// origin = -1). On invalid options returns std::nullopt and sets `error` to
-/// checkGenerateOptions' text.
+/// origin = -1). On invalid options, or when auto finds no order within the
+/// budget, returns std::nullopt and appends the finding (checkGenerateOptions'
+/// for invalid options) to `findings`.
 std::optional<Schedule> generateSchedule(const GenerateOptions &options,
-                                         std::string &error);
+                                         std::vector<Finding> &findings);
 
 } // namespace dualpipe
 

@@ -83,10 +83,12 @@ std::vector<Finding> scheduleComm(Program &program,
 
 /// Level 2 to level 3 as pipe-lower does it before verification:
 /// insertComm, fuseOverlap, then scheduleComm with `options`. Returns
-/// nullopt and sets `error` where scheduleComm refuses.
+/// nullopt and appends scheduleComm's findings (their `where` refers to the
+/// lowered program) where it refuses. insertComm and fuseOverlap cannot
+/// fail: what they cannot place is left for the verifier to report.
 std::optional<Program> lowerSchedule(const Schedule &schedule,
                                      const ScheduleCommOptions &options,
-                                     std::string &error);
+                                     std::vector<Finding> &findings);
 
 } // namespace dualpipe
 

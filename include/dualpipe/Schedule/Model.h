@@ -62,19 +62,20 @@ struct StageSpec {
 /// Costs are compared with a relative tolerance of 1e-9.
 /// Otherwise layout[i] is the layer count of stage i (each >= 1, summing to
 /// the layer count).
-/// Errors: empty model, stages < 1, repeat < 1, negative cost, fewer layers
-/// than stages, bad layout.
+/// Refusals append one finding: empty model, stages < 1, repeat < 1, bad
+/// cost (origin = the index of the layer in model.layers), fewer layers than
+/// stages, bad layout (field "layout").
 std::optional<std::vector<StageSpec>>
 partitionStages(const ModelSpec &model, int64_t stages,
-                const std::vector<int64_t> &layout, std::string &error);
+                const std::vector<int64_t> &layout,
+                std::vector<Finding> &findings);
 
 /// As above; `kind` (the schedule that needs the stages) only makes the
 /// error for too few layers name it: "model 'mlp' has 6 layers, fewer than
 /// the 8 stages dualpipe needs".
-std::optional<std::vector<StageSpec>>
-partitionStages(const ModelSpec &model, int64_t stages,
-                const std::vector<int64_t> &layout,
-                std::optional<ScheduleKind> kind, std::string &error);
+std::optional<std::vector<StageSpec>> partitionStages(
+    const ModelSpec &model, int64_t stages, const std::vector<int64_t> &layout,
+    std::optional<ScheduleKind> kind, std::vector<Finding> &findings);
 
 /// Number of layers once repeats are expanded (0 if some repeat is < 1).
 int64_t expandedLayerCount(const ModelSpec &model);

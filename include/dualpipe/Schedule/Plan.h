@@ -67,14 +67,16 @@ struct PlanResult {
   std::string reason;
 };
 
-/// Empty if the options can be planned, else why not (sizes out of range,
-/// invalid cost model, negative budget, no kinds).
-std::string checkPlanOptions(const PlanOptions &options);
+/// Empty if the options can be planned, else why not, as one finding on the
+/// option (Finding::field: "ranks", "microbatches", "virtual-stages",
+/// "cost", "max-activations", "max-activation-bytes").
+std::vector<Finding> checkPlanOptions(const PlanOptions &options);
 
-/// Plans; returns nullopt and sets `error` if checkPlanOptions fails or a
-/// generated schedule cannot be simulated (a bug elsewhere, reported with the
-/// simulator's findings).
-std::optional<PlanResult> plan(const PlanOptions &options, std::string &error);
+/// Plans; returns nullopt and appends a finding if checkPlanOptions fails or
+/// a generated schedule cannot be simulated (a bug elsewhere, reported with
+/// the simulator's findings).
+std::optional<PlanResult> plan(const PlanOptions &options,
+                               std::vector<Finding> &findings);
 
 /// The table of candidates, the skipped kinds with reasons and the
 /// recommendation, ending with a newline.

@@ -74,15 +74,6 @@ std::optional<ProgramFile> programFromText(std::string_view text,
 /// the other placements.
 std::vector<std::array<int64_t, 3>> mirrorTable(const Placement &placement);
 
-/// JSON path of an instruction: "programs[r].instructions[i]" plus
-/// ".body[j]" for an instruction inside an overlap; "programs[r]" for a
-/// finding about a whole rank.
-std::string instructionPath(const InstrRef &ref);
-
-/// A finding as the loader prints it: "<instructionPath>: <message>", or the
-/// message alone for a finding about no rank.
-std::string findingText(const Finding &finding);
-
 } // namespace dualpipe
 
 #endif // DUALPIPE_SCHEDULE_PROGRAMJSON_H

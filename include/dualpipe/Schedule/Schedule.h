@@ -10,6 +10,8 @@
 #ifndef DUALPIPE_SCHEDULE_SCHEDULE_H
 #define DUALPIPE_SCHEDULE_SCHEDULE_H
 
+#include "dualpipe/Schedule/Finding.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -158,27 +160,6 @@ struct Program {
   std::optional<ScheduleKind> kind;
   Placement placement;
   std::vector<std::vector<Instr>> ranks;
-};
-
-/// Location of an instruction or step: rank, then index path (top-level index,
-/// then index inside an overlap body, if any).
-struct InstrRef {
-  int64_t rank = -1;
-  std::vector<int64_t> path;
-};
-
-/// A finding of an algorithm, reported by the dialect as a diagnostic at the
-/// op behind `where` (with notes at the ops behind each note).
-struct Finding {
-  std::string message; // lowercase, no trailing period
-  InstrRef where;
-  int64_t origin = -1;
-  struct Note {
-    std::string message;
-    InstrRef where;
-    int64_t origin = -1;
-  };
-  std::vector<Note> notes;
 };
 
 } // namespace dualpipe

@@ -58,9 +58,6 @@ std::optional<SimResult> simulate(const Schedule &schedule,
                                   const CostModel &cost,
                                   std::vector<Finding> &findings);
 
-/// The findings' messages, one per line.
-std::string joinFindings(const std::vector<Finding> &findings);
-
 } // namespace dualpipe
 
 #endif // DUALPIPE_SCHEDULE_SIMULATE_H

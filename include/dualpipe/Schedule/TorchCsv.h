@@ -45,10 +45,12 @@ struct CsvCell {
 /// `cells` (if non-null) receives the (row, column) of every cell, indexed by
 /// that origin. Empty cells (PyTorch's idle slots) and communication or FSDP
 /// actions (SEND_F, RECV_F, SEND_B, RECV_B, UNSHARD, RESHARD, REDUCE_GRAD) are
-/// parsed and skipped. Malformed input yields nullopt and an `error` of the
-/// form "row R, column C: <what is wrong> ('<cell text>')", C as in CsvCell.
+/// parsed and skipped. Malformed input yields nullopt and appends one
+/// finding at the cell (Finding::row and column as in CsvCell; origin = the
+/// cell's index when it is a cell of the file) saying "<what is wrong>
+/// ('<cell text>')"; findingText prints it as "row R, column C: ...".
 std::optional<Schedule> importTorchCsv(std::string_view text,
-                                       std::string &error,
+                                       std::vector<Finding> &findings,
                                        std::vector<CsvCell> *cells = nullptr);
 
 } // namespace dualpipe

@@ -44,18 +44,23 @@ std::optional<nlohmann::json> buildProgramJson(const TestSchedule &schedule,
   GenerateOptions options{schedule.kind, schedule.ranks, schedule.microbatches};
   options.virtualStages = schedule.virtualStages;
   options.overlap = schedule.overlap;
-  auto generated = generateSchedule(options, error);
-  if (!generated)
-    return std::nullopt;
+  std::vector<Finding> findings;
+  auto generated = generateSchedule(options, findings);
   std::optional<Program> program =
-      lowerSchedule(*generated, ScheduleCommOptions{schedule.policy}, error);
-  if (!program)
+      generated ? lowerSchedule(*generated,
+                                ScheduleCommOptions{schedule.policy}, findings)
+                : std::nullopt;
+  if (!program) {
+    error = firstFindingText(findings);
     return std::nullopt;
+  }
   ModelSpec spec = modelSpec(model, program->placement.stages);
   auto stages = partitionStages(spec, program->placement.stages, {},
-                                schedule.kind, error);
-  if (!stages)
+                                schedule.kind, findings);
+  if (!stages) {
+    error = firstFindingText(findings);
     return std::nullopt;
+  }
   auto message = messageSpec(spec, error);
   if (!message)
     return std::nullopt;

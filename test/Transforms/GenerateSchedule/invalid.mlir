@@ -13,12 +13,15 @@
 // RUN: echo | not dualpipe-opt - --pipe-generate-schedule="kind=1f1b ranks=4 microbatches=8 virtual-stages=2" 2>&1 | FileCheck %s --check-prefix=VIRTUAL
 // VIRTUAL: error: virtual-stages=2 applies to interleaved-1f1b only, not to 1f1b
 
-// expected-error @+1 {{dualpipe requires an even number of ranks, got 3}}
+// The error stands at the pipeline whose attribute gave the value.
+// expected-error @+1 {{'pipe.pipeline' op dualpipe requires an even number of ranks, got 3}}
 pipe.pipeline @odd_ranks ranks(3) microbatches(12) schedule(dualpipe)
 
 // -----
 
-// expected-error @+1 {{dualpipe requires microbatches >= 2 * ranks (8), got 6}}
+// A constraint between two values notes the other one and where it came from.
+// expected-error @+2 {{'pipe.pipeline' op dualpipe requires microbatches >= 2 * ranks (8), got 6}}
+// expected-note @+1 {{ranks is 4 (the pipeline's attribute)}}
 pipe.pipeline @few ranks(4) microbatches(6) schedule(dualpipe)
 
 // -----
@@ -28,7 +31,8 @@ pipe.pipeline @odd_mbs ranks(4) microbatches(9) schedule(dualpipe)
 
 // -----
 
-// expected-error @+1 {{dualpipev requires microbatches >= 2 * ranks (8), got 6}}
+// expected-error @+2 {{dualpipev requires microbatches >= 2 * ranks (8), got 6}}
+// expected-note @+1 {{ranks is 4 (the pipeline's attribute)}}
 pipe.pipeline @fewv ranks(4) microbatches(6) schedule(dualpipev)
 
 // -----

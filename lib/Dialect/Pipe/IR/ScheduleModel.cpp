@@ -2,6 +2,7 @@
 #include "dualpipe/Dialect/Pipe/IR/ScheduleModel.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 
@@ -371,9 +372,11 @@ LogicalResult dualpipe::pipe::emitFindings(ArrayRef<dualpipe::Finding> findings,
       op = fallback;
     // Not op->emitOpError(): that attaches a dump of the op, which for a
     // whole schedule would bury the message.
-    InFlightDiagnostic diag = mlir::emitError(op->getLoc())
-                              << "'" << op->getName() << "' op "
-                              << finding.message;
+    InFlightDiagnostic diag = mlir::emitError(op->getLoc());
+    // A module stands for the pass options, not for an op the user wrote.
+    if (!isa<ModuleOp>(op))
+      diag << "'" << op->getName() << "' op ";
+    diag << finding.message;
     for (const dualpipe::Finding::Note &note : finding.notes) {
       Operation *noteOp = origins.lookup(note.origin);
       diag.attachNote(noteOp ? noteOp->getLoc() : fallback->getLoc())
@@ -381,4 +384,32 @@ LogicalResult dualpipe::pipe::emitFindings(ArrayRef<dualpipe::Finding> findings,
     }
   }
   return failure(!findings.empty());
+}
+
+LogicalResult
+dualpipe::pipe::emitPartitionFindings(std::vector<dualpipe::Finding> findings,
+                                      Operation *user, ModelOp model) {
+  OriginTable origins;
+  for (LayerOp layer : model.getBody().front().getOps<LayerOp>())
+    origins.add(layer);
+  int64_t layers = static_cast<int64_t>(origins.ops.size());
+  int64_t userOrigin = origins.add(user);
+  int64_t modelOrigin = origins.add(model);
+  std::string name = user->getName().getStringRef().str();
+  if (auto symbol =
+          user->getAttrOfType<StringAttr>(SymbolTable::getSymbolAttrName()))
+    name += " '" + symbol.getValue().str() + "'";
+  for (dualpipe::Finding &finding : findings) {
+    if (finding.origin >= 0 && finding.origin < layers) {
+      finding.notes.push_back(
+          {"partitioned into the stages of " + name, {}, userOrigin});
+      continue;
+    }
+    finding.origin = userOrigin;
+    finding.notes.push_back(
+        {"model '" + model.getSymName().str() + "' is defined here",
+         {},
+         modelOrigin});
+  }
+  return emitFindings(findings, origins, user);
 }

@@ -70,13 +70,15 @@ struct GenerateSchedulePass
                << "model '" << *pipeline.getModel() << "' does not exist";
       std::vector<int64_t> layout(pipeline.getLayout()->begin(),
                                   pipeline.getLayout()->end());
-      std::string error;
+      std::vector<dualpipe::Finding> findings;
       std::optional<std::vector<dualpipe::StageSpec>> stages =
           dualpipe::partitionStages(readModelSpec(modelOp),
                                     static_cast<int64_t>(layout.size()), layout,
-                                    error);
-      if (!stages)
-        return pipeline.emitOpError() << error;
+                                    findings);
+      if (!stages) {
+        (void)emitPartitionFindings(std::move(findings), pipeline, modelOp);
+        return failure();
+      }
       for (const dualpipe::StageSpec &stage : *stages) {
         dualpipe::StageCost c;
         c.f = stage.f;
@@ -131,6 +133,49 @@ struct GenerateSchedulePass
     return success();
   }
 
+  /// For a value of the shape, which the pipeline or a pass option may give:
+  /// whether a pass option gave it. nullopt for the other options.
+  std::optional<bool> givenAsOption(PipelineOp pipeline,
+                                    llvm::StringRef field) const {
+    if (!pipeline)
+      return std::nullopt;
+    if (field == "ranks")
+      return ranks.hasValue();
+    if (field == "microbatches")
+      return microbatches.hasValue();
+    if (field == "virtual-stages")
+      return virtualStages.hasValue();
+    return std::nullopt;
+  }
+
+  /// Reports the findings on the options at the pipeline they were resolved
+  /// for (or at `anchor`), saying for each value of its shape whether a pass
+  /// option or the pipeline supplied it.
+  LogicalResult emitOptionFindings(std::vector<dualpipe::Finding> findings,
+                                   PipelineOp pipeline, Operation *anchor) {
+    OriginTable origins;
+    Operation *at = pipeline ? pipeline.getOperation() : anchor;
+    int64_t origin = origins.add(at);
+    for (dualpipe::Finding &finding : findings) {
+      finding.origin = origin;
+      for (dualpipe::Finding::Note &note : finding.notes) {
+        note.origin = origin;
+        if (std::optional<bool> option = givenAsOption(pipeline, note.field))
+          note.message +=
+              *option ? " (the pass option)" : " (the pipeline's attribute)";
+      }
+      // The pipeline shows its own value; say when an option replaced it.
+      if (givenAsOption(pipeline, finding.field).value_or(false))
+        finding.notes.push_back({finding.field +
+                                     " comes from the pass option, not from "
+                                     "the pipeline",
+                                 {},
+                                 origin,
+                                 finding.field});
+    }
+    return emitFindings(findings, origins, at);
+  }
+
   FailureOr<dualpipe::Schedule> generate(PipelineOp pipeline,
                                          Operation *anchor) {
     FailureOr<ScheduleShape> shape = resolveScheduleShape(
@@ -146,11 +191,13 @@ struct GenerateSchedulePass
     options.forwardOnly = forwardOnly;
     if (failed(searchInputs(pipeline, anchor, options)))
       return failure();
-    std::string error;
+    std::vector<dualpipe::Finding> findings;
     std::optional<dualpipe::Schedule> schedule =
-        dualpipe::generateSchedule(options, error);
-    if (!schedule)
-      return mlir::emitError(anchor->getLoc()) << error;
+        dualpipe::generateSchedule(options, findings);
+    if (!schedule) {
+      (void)emitOptionFindings(std::move(findings), pipeline, anchor);
+      return failure();
+    }
     if (pipeline && pipeline.getLayout() &&
         static_cast<int64_t>(layoutFor(pipeline, *schedule).size()) !=
             schedule->placement.stages)

@@ -2,6 +2,7 @@
 #include "ScheduleShape.h"
 
 #include "dualpipe/Dialect/Pipe/IR/ModelSpec.h"
+#include "dualpipe/Dialect/Pipe/IR/ScheduleModel.h"
 #include "dualpipe/Dialect/Pipe/Transforms/Passes.h"
 #include "dualpipe/Schedule/Generate.h"
 #include "dualpipe/Schedule/Kernels.h"
@@ -109,12 +110,12 @@ struct PartitionStagesPass
     if (explicitLayout.empty() && pipeline.getLayout())
       explicitLayout.assign(pipeline.getLayout()->begin(),
                             pipeline.getLayout()->end());
-    std::string error;
+    std::vector<dualpipe::Finding> findings;
     std::optional<std::vector<dualpipe::StageSpec>> partitioned =
         dualpipe::partitionStages(readModelSpec(model), stages, explicitLayout,
-                                  shape.kind, error);
+                                  shape.kind, findings);
     if (!partitioned)
-      return pipeline.emitOpError() << error;
+      return emitPartitionFindings(std::move(findings), pipeline, model);
     SmallVector<int64_t> counts;
     for (const dualpipe::StageSpec &stage : *partitioned)
       counts.push_back(static_cast<int64_t>(stage.layers.size()));

@@ -63,6 +63,15 @@ mlir::LogicalResult emitFindings(llvm::ArrayRef<dualpipe::Finding> findings,
                                  const OriginTable &origins,
                                  mlir::Operation *fallback);
 
+/// Reports why `model` cannot be partitioned into the stages of `user` (a
+/// pipeline or a schedule): a finding about a layer (its origin indexes the
+/// model's pipe.layer ops, as readModelSpec reads them) at that layer, with a
+/// note at `user`; the others at `user`, with a note at the model. Returns
+/// failure if there was any.
+mlir::LogicalResult
+emitPartitionFindings(std::vector<dualpipe::Finding> findings,
+                      mlir::Operation *user, ModelOp model);
+
 } // namespace dualpipe::pipe
 
 #endif // DUALPIPE_DIALECT_PIPE_IR_SCHEDULEMODEL_H
