@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dualpipe/Schedule/Cost.h"
+#include "dualpipe/Schedule/Finding.h"
 #include "dualpipe/Schedule/Generate.h"
 #include "dualpipe/Schedule/Simulate.h"
 
@@ -41,9 +42,9 @@ GenerateOptions autoOptions(int64_t ranks, int64_t microbatches,
 }
 
 Schedule generateOrFail(const GenerateOptions &options) {
-  std::string error;
-  std::optional<Schedule> s = generateSchedule(options, error);
-  EXPECT_TRUE(s) << error;
+  std::vector<Finding> findings;
+  std::optional<Schedule> s = generateSchedule(options, findings);
+  EXPECT_TRUE(s) << joinFindings(findings);
   return s ? *s : Schedule{};
 }
 

@@ -140,11 +140,11 @@ struct GenerateSchedulePass
     if (!pipeline)
       return std::nullopt;
     if (field == "ranks")
-      return ranks.hasValue();
+      return ranks.has_value();
     if (field == "microbatches")
-      return microbatches.hasValue();
+      return microbatches.has_value();
     if (field == "virtual-stages")
-      return virtualStages.hasValue();
+      return virtualStages.has_value();
     return std::nullopt;
   }
 
