@@ -181,6 +181,25 @@ pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(4) level(3)
 
 // -----
 
+// A forward reference resolves to a token of a later schedule (found by
+// fuzz-mlir): that schedule's own wait must not look for this one in its
+// rank.
+pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(1) level(3) {
+  pipe.rank 0 {
+    // expected-error @+1 {{'pipe.wait' op waits on a token that is not produced on its own rank: the token comes from rank 1, this wait is on rank 0}}
+    pipe.wait %a
+  }
+}
+pipe.schedule @t placement(standard) ranks(2) stages(2) microbatches(1) level(3) {
+  pipe.rank 1 {
+    // expected-note @+1 {{token produced here}}
+    %a = pipe.recv activation stage 0 mb 0 from 0 : !pipe.token
+    pipe.wait %a
+  }
+}
+
+// -----
+
 pipe.schedule @s placement(standard) ranks(2) stages(2) microbatches(4) level(3) {
   pipe.rank 0 {
     // expected-error @+1 {{'pipe.send' op peer is its own rank 0; data that stays on a rank needs no message}}

@@ -480,6 +480,10 @@ LogicalResult WaitOp::verify() {
     if (user == getOperation() || !isa<WaitOp>(user))
       continue;
     Operation *other = ancestorIn(rankBlock, user);
+    // A wait outside this rank (a forward reference into another schedule)
+    // is reported by its own verifier.
+    if (!other)
+      continue;
     bool otherFirst = other == self ? user->isBeforeInBlock(*this)
                                     : other->isBeforeInBlock(self);
     if (otherFirst)

@@ -116,7 +116,9 @@ dualpipe::Program dualpipe::pipe::readProgram(ScheduleOp schedule,
     program.kind = toCore(*schedule.getKind());
   program.placement = placementOf(schedule);
   program.ranks.resize(program.placement.ranks);
-  ProgramReader reader{origins, {}};
+  // An explicit empty map: clang 14 (make fuzz) rejects {} for DenseMap's
+  // explicit default constructor.
+  ProgramReader reader{origins, llvm::DenseMap<Value, int64_t>()};
   for (auto [id, rank] : llvm::enumerate(rankOpsById(schedule)))
     if (rank)
       program.ranks[id] = reader.readBlock(rank.getBody().front());
@@ -312,7 +314,7 @@ void dualpipe::pipe::writeProgram(ScheduleOp schedule,
                                   const OriginTable &origins) {
   ProgramWriter writer{origins,
                        OpBuilder(schedule.getContext()),
-                       {},
+                       llvm::DenseMap<int64_t, Value>(),
                        std::vector<bool>(origins.ops.size(), false),
                        {}};
   std::vector<RankOp> ranks = rankOpsById(schedule);
