@@ -252,14 +252,8 @@ std::string generateAuto(const GenerateOptions &options, Schedule &schedule) {
   std::string error = AutoSearch(options).run(schedule);
   if (!error.empty() || !options.forwardOnly)
     return error;
-  for (std::vector<Step> &steps : schedule.ranks) {
-    std::vector<Step> forwards;
-    for (const Step &step : steps) {
-      if (step.first.kind == OpKind::F)
-        forwards.push_back(Step{step.first, std::nullopt, -1});
-    }
-    steps = std::move(forwards);
-  }
+  for (std::vector<Step> &steps : schedule.ranks)
+    steps = forwardOnlySteps(steps);
   return "";
 }
 

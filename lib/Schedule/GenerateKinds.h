@@ -8,6 +8,7 @@
 #ifndef DUALPIPE_LIB_SCHEDULE_GENERATEKINDS_H
 #define DUALPIPE_LIB_SCHEDULE_GENERATEKINDS_H
 
+#include "dualpipe/Schedule/ForwardOnly.h"
 #include "dualpipe/Schedule/Generate.h"
 
 #include <string>
@@ -24,7 +25,7 @@ public:
         forwardOnly(options.forwardOnly) {}
 
   void compute(ComputeOp op) {
-    if (forwardOnly && op.kind != OpKind::F)
+    if (forwardOnly && !keptForwardOnly(op))
       return;
     steps.push_back(Step{op, std::nullopt, -1});
   }

@@ -56,13 +56,8 @@ void improveZeroBubble(const GenerateOptions &options, Schedule &schedule,
     std::optional<Schedule> full = generateSchedule(train, findings);
     if (!full)
       return;
-    for (std::vector<Step> &steps : full->ranks) {
-      std::vector<Step> forwards;
-      for (const Step &step : steps)
-        if (step.first.kind == OpKind::F)
-          forwards.push_back(step);
-      steps = std::move(forwards);
-    }
+    for (std::vector<Step> &steps : full->ranks)
+      steps = forwardOnlySteps(steps);
     schedule.ranks = std::move(full->ranks);
     return;
   }

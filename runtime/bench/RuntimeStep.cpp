@@ -172,7 +172,7 @@ public:
     for (auto &stage : stages_)
       stage->zeroGrad();
     for (int64_t mb = 0; mb < microbatches_; ++mb) {
-      torch::Tensor x = data_.input(mb);
+      torch::Tensor x = data_.input(0, mb);
       for (auto &stage : stages_)
         x = stage->forward(mb, x);
       torch::Tensor grad;

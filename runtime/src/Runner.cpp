@@ -6,10 +6,13 @@
 #include "dualpipe/Runtime/Trace.h"
 
 #include "ErrorText.h"
+#include "Heartbeat.h"
 #include "TraceJson.h"
 #include "model/Checkpoint.h"
 
 #include "dualpipe/Schedule/Dependencies.h"
+#include "dualpipe/Schedule/ForwardOnly.h"
+#include "dualpipe/Schedule/Verify.h"
 
 #include <condition_variable>
 #include <cstdio>
@@ -35,57 +38,6 @@ std::string lossText(const torch::Tensor &loss) {
   return out.str();
 }
 
-/// Rank 0's "progress:" line whenever a step runs for `period` without a
-/// step line, so a run with long steps still shows that it is alive.
-class Heartbeat {
-public:
-  Heartbeat(const RunOptions &options, bool active) : options_(options) {
-    if (active && options_.progress)
-      thread_ = std::thread([this] { loop(); });
-  }
-  ~Heartbeat() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      done_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable())
-      thread_.join();
-  }
-  /// A step line was printed; `next` is the step now running (from 1).
-  void beat(int64_t next) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    step_ = next;
-    since_ = Clock::now();
-  }
-
-private:
-  void loop() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    while (!done_) {
-      if (wake_.wait_until(lock, since_ + options_.heartbeat,
-                           [this] { return done_; }))
-        return;
-      if (Clock::now() - since_ < options_.heartbeat)
-        continue;
-      double seconds =
-          std::chrono::duration<double>(Clock::now() - started_).count();
-      options_.progress("progress: step " + std::to_string(step_) +
-                        " running, " + formatDouble(seconds, 3) +
-                        " s since the run started");
-      since_ = Clock::now();
-    }
-  }
-
-  const RunOptions &options_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool done_ = false;
-  int64_t step_ = options_.firstStep + 1;
-  Clock::time_point started_ = Clock::now(), since_ = started_;
-  std::thread thread_;
-};
-
 int64_t tokensPerStep(const LoadedProgram &program) {
   const std::vector<int64_t> &shape = program.config.messageShape;
   int64_t tokens = program.placement().microbatches;
@@ -105,13 +57,15 @@ double flopsPerToken(const LoadedProgram &program) {
 /// rank 0 gathers.
 class RankDriver {
 public:
+  /// `evalProgram`: the forward-only program of evaluations, or null.
   RankDriver(const LoadedProgram &program, const RunOptions &options,
              Transport &transport, const ReferenceResult *reference,
-             torch::Device device)
+             const Program *evalProgram, torch::Device device)
       : program_(program), options_(options), transport_(transport),
         reference_(reference), rank_(transport.rank()), device_(device),
-        executor_(program, rank_, transport, executorOptions(options, device)) {
-  }
+        executor_(program, rank_, transport,
+                  executorOptions(options, device, evalProgram)),
+        evaluates_(evalProgram != nullptr) {}
 
   RunResult run() {
     RunResult result;
@@ -128,6 +82,7 @@ public:
     if (!options_.loadDir.empty())
       loadStages(options_.loadDir, program_, executor_.stages());
     Heartbeat heartbeat(options_, rank_ == 0);
+    evaluate(options_.firstStep, result);
     for (int64_t step = options_.firstStep; step < options_.steps; ++step) {
       auto start = Clock::now();
       StepResult stepResult = executor_.runStep(step);
@@ -143,6 +98,11 @@ public:
         merge(step, all, result);
       heartbeat.beat(step + 2);
       save(step + 1);
+      if (step + 1 == options_.steps ||
+          (options_.evalEvery > 0 && (step + 1) % options_.evalEvery == 0)) {
+        evaluate(step + 1, result);
+        heartbeat.beat(step + 2);
+      }
     }
     if (options_.trace) {
       auto all = transport_.gather("trace", timelineToJson(timeline).dump(),
@@ -171,14 +131,68 @@ private:
       writeManifest(options_.saveDir, done, program_, all);
   }
 
+  /// With validation data: evaluation `trained` (the steps trained before
+  /// it), gathered on rank 0 as one "eval step" line. Evaluation 0 is
+  /// compared with the reference under --check.
+  void evaluate(int64_t trained, RunResult &result) {
+    if (!evaluates_)
+      return;
+    StepResult eval = executor_.evaluate(trained);
+    json losses = json::array(), failures = json::array();
+    for (const auto &[mb, loss] : eval.losses)
+      losses.push_back(json::array({mb, loss.item<double>()}));
+    int64_t compared = 0;
+    if (options_.check && reference_ && trained == 0)
+      for (const auto &[mb, loss] : eval.losses) {
+        const torch::Tensor &expected = reference_->evalLosses.at(mb);
+        ++compared;
+        bool ok = device_.is_cuda() ? relativeDifference(loss, expected) <=
+                                          kCudaLossUlps * ulpOf(expected)
+                                    : bitwiseEqual(loss, expected);
+        if (!ok)
+          failures.push_back(
+              "rank " + std::to_string(rank_) + ": eval step 0: mb " +
+              std::to_string(mb) + " val loss " + lossText(loss) +
+              " differs from the sequential reference " + lossText(expected));
+      }
+    json record{{"losses", std::move(losses)},
+                {"failures", std::move(failures)},
+                {"compared", compared}};
+    auto all = transport_.gather("eval" + std::to_string(trained),
+                                 record.dump(), options_.timeout);
+    if (rank_ != 0)
+      return;
+    std::vector<double> perMicrobatch(program_.placement().microbatches, 0.0);
+    for (const std::string &text : all) {
+      json r = json::parse(text);
+      for (const json &item : r["losses"])
+        perMicrobatch.at(item[0].get<int64_t>()) = item[1].get<double>();
+      for (const json &failure : r["failures"])
+        result.checkFailures.push_back(failure.get<std::string>());
+      result.evalLossesCompared += r["compared"].get<int64_t>();
+    }
+    // Each micro-batch's loss is already divided by the micro-batch count,
+    // so their sum is the mean over the micro-batches, as a step's loss.
+    double total = 0;
+    for (double loss : perMicrobatch)
+      total += loss;
+    result.evalLosses.emplace_back(trained, total);
+    if (options_.progress)
+      options_.progress("eval step " + std::to_string(trained) + ": val loss " +
+                        formatDouble(total));
+  }
+
   static ExecutorOptions executorOptions(const RunOptions &options,
-                                         torch::Device device) {
+                                         torch::Device device,
+                                         const Program *evalProgram) {
     ExecutorOptions exec;
     exec.device = device;
     exec.timeout = options.timeout;
     exec.fault = options.fault;
     exec.trace = options.trace;
-    exec.data = startingAt(options.data, options.firstStep);
+    exec.data = options.data;
+    exec.evalProgram = evalProgram;
+    exec.evalData = options.evalData;
     return exec;
   }
 
@@ -298,6 +312,7 @@ private:
   int64_t rank_;
   torch::Device device_;
   RankExecutor executor_;
+  bool evaluates_;
 };
 
 /// How one rank thread ended.
@@ -316,13 +331,14 @@ struct Outcome {
 /// still wait on a peer that no abort reaches (Gloo).
 Outcome runRankThread(const LoadedProgram &program, const RunOptions &options,
                       Transport &transport, const ReferenceResult *reference,
-                      torch::Device device, bool processEnds = false) {
+                      const Program *evalProgram, torch::Device device,
+                      bool processEnds = false) {
   Outcome outcome;
   int64_t rank = transport.rank();
   std::unique_ptr<RankDriver> driver;
   try {
     driver = std::make_unique<RankDriver>(program, options, transport,
-                                          reference, device);
+                                          reference, evalProgram, device);
     outcome.result = driver->run();
   } catch (const RankExit &exit) {
     outcome.exitedAt = exit.where;
@@ -391,7 +407,7 @@ std::optional<ReferenceResult> referenceFor(const LoadedProgram &program,
   if (!options.check)
     return std::nullopt;
   try {
-    return runReference(program, device, options.data);
+    return runReference(program, device, options.data, options.evalData);
   } catch (const std::exception &e) {
     error = "sequential reference: " + causeOf(e);
     return std::nullopt;
@@ -409,9 +425,32 @@ std::string checkOptions(const LoadedProgram &program,
   if (options.check && !options.loadDir.empty())
     return "--check compares with a sequential run from the initial "
            "parameters; it cannot be combined with --load";
+  if (options.evalData && options.evalEvery < 1)
+    return "evaluation needs a period of at least 1 step (--eval-every), "
+           "got " +
+           std::to_string(options.evalEvery);
   if (options.fault)
     return checkFaultSpec(*options.fault, program.program());
   return "";
+}
+
+/// The forward-only program of the run's evaluations (null without
+/// validation data), proven deadlock-free like a compiled one.
+std::unique_ptr<Program> evalProgramFor(const LoadedProgram &program,
+                                        const RunOptions &options,
+                                        std::string &error) {
+  if (!options.evalData)
+    return nullptr;
+  auto derived =
+      std::make_unique<Program>(forwardOnlyProgram(program.program()));
+  std::vector<Finding> findings = verifyProgram(*derived);
+  if (!findings.empty()) {
+    error = "the forward-only program derived for evaluation does not "
+            "verify: " +
+            findings.front().message;
+    return nullptr;
+  }
+  return derived;
 }
 
 } // namespace
@@ -426,6 +465,10 @@ RunResult runThreads(const LoadedProgram &program, const RunOptions &options) {
       program, options, threadRankDevice(options.device, 0), failed.error);
   if (!failed.error.empty())
     return failed;
+  std::unique_ptr<Program> evalProgram =
+      evalProgramFor(program, options, failed.error);
+  if (!failed.error.empty())
+    return failed;
   int64_t ranks = program.placement().ranks;
   ThreadsHub hub(ranks, makeTensorHandoff(options.device));
   std::vector<std::unique_ptr<Transport>> endpoints;
@@ -435,9 +478,9 @@ RunResult runThreads(const LoadedProgram &program, const RunOptions &options) {
   std::vector<std::thread> threads;
   for (int64_t r = 0; r < ranks; ++r)
     threads.emplace_back([&, r] {
-      outcomes[r] = runRankThread(program, options, *endpoints[r],
-                                  reference ? &*reference : nullptr,
-                                  threadRankDevice(options.device, r));
+      outcomes[r] = runRankThread(
+          program, options, *endpoints[r], reference ? &*reference : nullptr,
+          evalProgram.get(), threadRankDevice(options.device, r));
     });
   for (std::thread &thread : threads)
     thread.join();
@@ -480,13 +523,16 @@ RunResult runProcessRank(
     return failed;
   }
   auto reference = referenceFor(program, options, device, failed.error);
+  std::unique_ptr<Program> evalProgram;
+  if (failed.error.empty())
+    evalProgram = evalProgramFor(program, options, failed.error);
   if (!failed.error.empty()) {
     failed.error = prefix + failed.error;
     return failed;
   }
-  Outcome outcome =
-      runRankThread(program, options, *transport,
-                    reference ? &*reference : nullptr, device, true);
+  Outcome outcome = runRankThread(program, options, *transport,
+                                  reference ? &*reference : nullptr,
+                                  evalProgram.get(), device, true);
   if (!outcome.exitedAt.empty()) {
     // A crash leaves no message behind; peers and the launcher report it.
     std::fflush(nullptr);
@@ -527,60 +573,6 @@ RunResult runNcclRank(const LoadedProgram &program, const RunOptions &options,
   failed.error = prefix + "--backend nccl: " + checkDevice(DeviceKind::Cuda);
   return failed;
 #endif
-}
-
-double gradientTolerance(const std::string &dtype) {
-  double ratio =
-      epsilonOf(scalarTypeOf(dtype)) / std::numeric_limits<float>::epsilon();
-  return ratio > 1 ? kGradientTolerance * ratio * ratio : kGradientTolerance;
-}
-
-std::string summaryLine(const RunResult &result, int64_t steps) {
-  std::ostringstream out;
-  out << steps << (steps == 1 ? " step, " : " steps, ") << std::fixed
-      << std::setprecision(3) << result.secondsPerStep * 1e3
-      << " ms/step, peak live activations per rank [";
-  for (size_t r = 0; r < result.peakLive.size(); ++r)
-    out << (r ? ", " : "") << result.peakLive[r];
-  out << "]";
-  if (!result.peakDeviceBytes.empty() && result.peakDeviceBytes[0] >= 0) {
-    out << ", peak CUDA memory per rank [" << std::setprecision(1);
-    for (size_t r = 0; r < result.peakDeviceBytes.size(); ++r)
-      out << (r ? ", " : "") << result.peakDeviceBytes[r] / 1048576.0 << " MiB";
-    out << "]";
-  }
-  if (result.secondsPerStep > 0) {
-    double tokensPerSecond = result.tokensPerStep / result.secondsPerStep;
-    out << ", " << std::setprecision(0) << tokensPerSecond << " tokens/s";
-    // Only the built-in kernels have known FLOPs: a model of TorchScript
-    // layers alone gets no FLOP/s figure rather than a wrong 0.
-    if (result.flopsPerToken > 0)
-      out << ", " << std::setprecision(3)
-          << tokensPerSecond * result.flopsPerToken / 1e9
-          << " GFLOP/s (built-in kernels)";
-  }
-  return out.str();
-}
-
-std::string checkLine(const RunResult &result, const Placement &placement) {
-  if (!result.checkFailures.empty())
-    return "check: FAILED (" + std::to_string(result.checkFailures.size()) +
-           " differences)";
-  std::string losses =
-      result.bitwiseLosses
-          ? " micro-batch losses bitwise equal to the sequential reference, "
-          : " micro-batch losses within " + formatDouble(kCudaLossUlps) +
-                " ulp of the sequential reference on the device (worst "
-                "relative difference " +
-                formatDouble(result.worstLossDifference, 3) + "), ";
-  return "check: ok: " + std::to_string(result.lossesCompared) + losses +
-         "gradients of " + std::to_string(result.stagesCompared) +
-         " stage copies within 1 - 2xy/(x^2+y^2) < " +
-         formatDouble(result.gradientLimit, 3) + " (worst " +
-         formatDouble(result.worstMismatch, 3) + ")" +
-         (placement.kind == PlacementKind::Dual
-              ? ", mirrors identical after every step"
-              : "");
 }
 
 } // namespace dualpipe::runtime

@@ -112,7 +112,7 @@ double fullBatchLoss(const LoadedProgram &program, int64_t stage,
   DataSource data(program.config);
   double total = 0;
   for (int64_t mb = 0; mb < program.placement().microbatches; ++mb) {
-    torch::Tensor x = data.input(mb);
+    torch::Tensor x = data.input(0, mb);
     for (auto &s : stages)
       x = s->forward(mb, x);
     total += x.item<double>();
@@ -196,7 +196,7 @@ TEST(Stage, BFloat16StageHasAFloat32Loss) {
   StageWorker first(program.file.stages[0], program);
   StageWorker last(program.file.stages[1], program);
   DataSource data(program.config);
-  torch::Tensor x = data.input(0);
+  torch::Tensor x = data.input(0, 0);
   EXPECT_EQ(x.scalar_type(), torch::kBFloat16);
   torch::Tensor hidden = first.forward(0, x);
   EXPECT_EQ(hidden.scalar_type(), torch::kBFloat16);

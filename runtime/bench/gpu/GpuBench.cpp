@@ -77,7 +77,7 @@ StageTimes measurePair(const std::string &label, const TestModel &model) {
   LoadedProgram p = program(schedule(ScheduleKind::OneFOneB, 3, 3), model);
   StageWorker stage(p.file.stages[1], p, kGpu);
   DataSource data(p.config, kGpu);
-  torch::Tensor in0 = data.input(0), in1 = data.input(1);
+  torch::Tensor in0 = data.input(0, 0), in1 = data.input(0, 1);
   torch::Tensor grad = torch::randn_like(in0);
   auto streams = makeCpuStreams(makeDeviceStreams(kGpu));
   std::vector<double> fs, bs, is, ws, pairs;
@@ -147,7 +147,7 @@ double sequentialStepMs(const LoadedProgram &p) {
   DataSource data(p.config, kGpu);
   auto step = [&] {
     for (int64_t mb = 0; mb < p.placement().microbatches; ++mb) {
-      torch::Tensor x = data.input(mb);
+      torch::Tensor x = data.input(0, mb);
       for (auto &stage : stages)
         x = stage->forward(mb, x);
       torch::Tensor grad;

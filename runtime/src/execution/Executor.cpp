@@ -51,15 +51,22 @@ struct RankExecutor::Impl {
     double issueUs = 0;
   };
 
-  Impl(const LoadedProgram &program, int64_t rank, Transport &transport,
+  /// `instructions`: the training program's, or with `evaluating` the
+  /// forward-only one.
+  Impl(const LoadedProgram &program, const Program &instructions,
+       bool evaluating, int64_t rank, Transport &transport,
        ExecutorOptions options,
        std::map<int64_t, std::unique_ptr<StageWorker>> &stages)
-      : program(program), placement(program.placement()), rank(rank),
-        transport(transport), options(std::move(options)), stages(stages),
-        data(program.config, this->options.device, this->options.data),
+      : program(program), instructions(instructions), evaluating(evaluating),
+        placement(program.placement()), rank(rank), transport(transport),
+        options(std::move(options)), stages(stages),
+        data(program.config, this->options.device,
+             evaluating ? this->options.evalData : this->options.data),
         dtype(scalarType(program.config)) {
+    if (evaluating)
+      this->options.fault.reset(); // faults are injected into training
     try {
-      plan = planRank(program.program(), rank);
+      plan = planRank(instructions, rank);
       for (const PlanOp &op : plan.ops)
         stageOf.push_back(op.kind == PlanOp::Kind::Compute ? stageFor(op)
                                                            : nullptr);
@@ -95,7 +102,7 @@ struct RankExecutor::Impl {
   void locateFault() {
     if (!options.fault || options.fault->rank != rank)
       return;
-    const Instr &instr = program.program().ranks[rank][options.fault->index];
+    const Instr &instr = instructions.ranks[rank][options.fault->index];
     const Instr *target = nullptr;
     if (options.fault->kind != FaultSpec::Kind::Exit)
       target = faultCompute(instr);
@@ -194,7 +201,7 @@ struct RankExecutor::Impl {
       checkMessage(input, c.kind == OpKind::F ? "the input activation"
                                               : "the output gradient");
     } else if (c.kind == OpKind::F) {
-      input = data.input(c.mb);
+      input = data.input(step, c.mb);
       // Token ids are no message; DataSource checks them.
       if (!program.config.tokenInput)
         checkMessage(input, "the input activation");
@@ -204,7 +211,8 @@ struct RankExecutor::Impl {
     torch::Tensor output;
     switch (c.kind) {
     case OpKind::F:
-      output = stage.forward(c.mb, input);
+      output = evaluating ? stage.evaluate(c.mb, input, step)
+                          : stage.forward(c.mb, input, step);
       break;
     case OpKind::B:
       output = stage.backward(c.mb, input);
@@ -371,8 +379,9 @@ struct RankExecutor::Impl {
       remaining[i].store(plan.ops[i].uses, std::memory_order_relaxed);
     pending.clear();
     commTrace.clear();
-    for (auto &entry : stages)
-      entry.second->zeroGrad();
+    if (!evaluating)
+      for (auto &entry : stages)
+        entry.second->zeroGrad();
     double originUs = nowUs();
     if (device) {
       device->waitForHost();
@@ -478,6 +487,8 @@ struct RankExecutor::Impl {
   }
 
   const LoadedProgram &program;
+  const Program &instructions;
+  bool evaluating;
   const Placement &placement;
   int64_t rank;
   Transport &transport;
@@ -511,20 +522,31 @@ RankExecutor::RankExecutor(const LoadedProgram &program, int64_t rank,
   for (int64_t stage : program.placement().stagesOn(rank)) {
     try {
       stages_[stage] = std::make_unique<StageWorker>(
-          program.file.stages[stage], program, options.device, options.data);
+          program.file.stages[stage], program, options.device, options.data,
+          options.evalData);
     } catch (const std::exception &e) {
       throw RankFailure(
           rank, "building stage " + std::to_string(stage) + ": " + causeOf(e),
           false);
     }
   }
-  impl_ = std::make_unique<Impl>(program, rank, transport, std::move(options),
-                                 stages_);
+  const Program *evalProgram = options.evalProgram;
+  if (evalProgram)
+    evalImpl_ = std::make_unique<Impl>(program, *evalProgram, true, rank,
+                                       transport, options, stages_);
+  impl_ = std::make_unique<Impl>(program, program.program(), false, rank,
+                                 transport, std::move(options), stages_);
 }
 
 RankExecutor::~RankExecutor() = default;
 
 StepResult RankExecutor::runStep(int64_t step) { return impl_->runStep(step); }
+
+StepResult RankExecutor::evaluate(int64_t index) {
+  if (!evalImpl_)
+    throw std::logic_error("this executor has no forward-only program");
+  return evalImpl_->runStep(index);
+}
 
 bool RankExecutor::faultFired() const { return impl_->faultFired; }
 

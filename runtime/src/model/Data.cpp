@@ -50,42 +50,10 @@ void checkIds(const torch::Tensor &ids, int64_t classes, const char *what,
                std::to_string(classes) + ")");
 }
 
-class ShiftedSource : public BatchSource {
-public:
-  ShiftedSource(std::shared_ptr<BatchSource> source, int64_t firstStep)
-      : source_(std::move(source)), firstStep_(firstStep) {}
-  torch::Tensor input(int64_t step, int64_t mb) override {
-    return source_->input(firstStep_ + step, mb);
-  }
-  torch::Tensor target(int64_t step, int64_t mb) override {
-    return source_->target(firstStep_ + step, mb);
-  }
-
-private:
-  std::shared_ptr<BatchSource> source_;
-  int64_t firstStep_;
-};
-
 } // namespace
 
-std::shared_ptr<BatchSource> startingAt(std::shared_ptr<BatchSource> source,
-                                        int64_t firstStep) {
-  if (!source || firstStep == 0)
-    return source;
-  return std::make_shared<ShiftedSource>(std::move(source), firstStep);
-}
-
-UserData::UserData(std::shared_ptr<BatchSource> source)
-    : source_(std::move(source)), draws_(std::make_shared<Draws>()) {}
-
-int64_t UserData::next(std::map<int64_t, int64_t> &counts, int64_t mb,
-                       std::mutex &mutex) {
-  std::lock_guard<std::mutex> lock(mutex);
-  return counts[mb]++;
-}
-
-torch::Tensor UserData::input(int64_t mb, const TrainConfig &config) const {
-  int64_t step = next(draws_->input, mb, draws_->mutex);
+torch::Tensor UserData::input(int64_t step, int64_t mb,
+                              const TrainConfig &config) const {
   if (!config.tokenInput)
     return expect(source_->input(step, mb), config.messageShape,
                   messageDtype(config), "input", step, mb);
@@ -95,8 +63,8 @@ torch::Tensor UserData::input(int64_t mb, const TrainConfig &config) const {
   return ids;
 }
 
-torch::Tensor UserData::target(int64_t mb, const TrainConfig &config) const {
-  int64_t step = next(draws_->target, mb, draws_->mutex);
+torch::Tensor UserData::target(int64_t step, int64_t mb,
+                               const TrainConfig &config) const {
   torch::Tensor t = source_->target(step, mb);
   if (config.loss == LossKind::Mse)
     return expect(t, config.messageShape, messageDtype(config), "target", step,

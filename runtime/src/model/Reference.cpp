@@ -9,16 +9,26 @@
 namespace dualpipe::runtime {
 
 ReferenceResult runReference(const LoadedProgram &program, torch::Device device,
-                             std::shared_ptr<BatchSource> data) {
+                             std::shared_ptr<BatchSource> data,
+                             std::shared_ptr<BatchSource> evalData) {
   const Placement &placement = program.placement();
   std::vector<std::unique_ptr<StageWorker>> stages;
   for (const StageSpec &spec : program.file.stages)
     stages.push_back(
-        std::make_unique<StageWorker>(spec, program, device, data));
-  DataSource inputs(program.config, device, std::move(data));
+        std::make_unique<StageWorker>(spec, program, device, data, evalData));
   ReferenceResult result;
+  if (evalData) {
+    DataSource evalInputs(program.config, device, evalData);
+    for (int64_t mb = 0; mb < placement.microbatches; ++mb) {
+      torch::Tensor x = evalInputs.input(0, mb);
+      for (auto &stage : stages)
+        x = stage->evaluate(mb, x, 0);
+      result.evalLosses.push_back(x);
+    }
+  }
+  DataSource inputs(program.config, device, std::move(data));
   for (int64_t mb = 0; mb < placement.microbatches; ++mb) {
-    torch::Tensor x = inputs.input(mb);
+    torch::Tensor x = inputs.input(0, mb);
     for (auto &stage : stages)
       x = stage->forward(mb, x);
     result.losses.push_back(x);

@@ -20,9 +20,9 @@ enum DataStream : uint64_t { kInputStream = 1, kTargetStream = 2 };
 
 } // namespace
 
-torch::Tensor DataSource::input(int64_t mb) const {
+torch::Tensor DataSource::input(int64_t step, int64_t mb) const {
   if (user_.active())
-    return user_.input(mb, config_).to(device_);
+    return user_.input(step, mb, config_).to(device_);
   at::Generator gen =
       seededGenerator({config_.seed, kInputStream, uint64_t(mb)});
   if (config_.tokenInput)
@@ -33,9 +33,9 @@ torch::Tensor DataSource::input(int64_t mb) const {
       .to(device_);
 }
 
-torch::Tensor DataSource::target(int64_t mb) const {
+torch::Tensor DataSource::target(int64_t step, int64_t mb) const {
   if (user_.active())
-    return user_.target(mb, config_).to(device_);
+    return user_.target(step, mb, config_).to(device_);
   at::Generator gen =
       seededGenerator({config_.seed, kTargetStream, uint64_t(mb)});
   if (config_.loss == LossKind::Mse)
@@ -50,11 +50,13 @@ torch::Tensor DataSource::target(int64_t mb) const {
 
 StageWorker::StageWorker(const StageSpec &spec, const LoadedProgram &program,
                          torch::Device device,
-                         std::shared_ptr<BatchSource> data)
+                         std::shared_ptr<BatchSource> data,
+                         std::shared_ptr<BatchSource> evalData)
     : stage_(spec.stage), device_(device),
       last_(spec.stage + 1 == program.placement().stages),
       microbatches_(program.placement().microbatches), config_(program.config),
-      data_(program.config, device, std::move(data)) {
+      data_(program.config, device, std::move(data)),
+      evalData_(program.config, device, std::move(evalData)) {
   at::Generator gen = seededGenerator({config_.seed, uint64_t(stage_)});
   layerParams_.push_back(0);
   for (size_t l = 0; l < spec.layers.size(); ++l) {
@@ -91,9 +93,10 @@ void Layer::moveTo(torch::Device device) {
     p.set_data(p.data().to(device));
 }
 
-torch::Tensor StageWorker::lossOf(int64_t mb, const torch::Tensor &model) {
+torch::Tensor StageWorker::lossOf(const torch::Tensor &model,
+                                  const torch::Tensor &given) const {
   torch::Tensor output = model.to(lossScalarType(config_));
-  torch::Tensor target = data_.target(mb);
+  torch::Tensor target = given;
   torch::Tensor loss;
   if (config_.loss == LossKind::Mse) {
     target = target.to(output.scalar_type());
@@ -110,7 +113,17 @@ torch::Tensor StageWorker::lossOf(int64_t mb, const torch::Tensor &model) {
   return loss / static_cast<double>(microbatches_);
 }
 
-torch::Tensor StageWorker::forward(int64_t mb, const torch::Tensor &input) {
+torch::Tensor StageWorker::evaluate(int64_t mb, const torch::Tensor &input,
+                                    int64_t index) {
+  torch::NoGradGuard noGrad;
+  torch::Tensor out = input;
+  for (auto &layer : layers_)
+    out = layer->forward(out);
+  return last_ ? lossOf(out, evalData_.target(index, mb)) : out;
+}
+
+torch::Tensor StageWorker::forward(int64_t mb, const torch::Tensor &input,
+                                   int64_t step) {
   torch::AutoGradMode gradMode(true);
   // Stage 0 reads data, which needs no gradient; later stages start a graph
   // of their own at the received activation.
@@ -131,7 +144,7 @@ torch::Tensor StageWorker::forward(int64_t mb, const torch::Tensor &input) {
     }
   }
   if (last_)
-    out = lossOf(mb, out);
+    out = lossOf(out, data_.target(step, mb));
   std::lock_guard<std::mutex> lock(mutex_);
   if (!contexts_
            .emplace(mb, Context{x,

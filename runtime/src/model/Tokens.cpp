@@ -13,9 +13,6 @@
 namespace dualpipe::runtime {
 namespace {
 
-/// Salt that keeps window offsets apart from the synthetic data's draws.
-constexpr uint64_t kWindowStream = 3;
-
 std::string tokenRangeError(const std::string &name, int64_t token,
                             int64_t offset, int64_t vocab) {
   return name + ": token " + std::to_string(token) + " at byte offset " +
@@ -91,8 +88,8 @@ std::optional<std::vector<int64_t>> readTokenFile(const std::string &path,
 }
 
 TokenSource::TokenSource(std::vector<int64_t> tokens, std::string name,
-                         const TrainConfig &config)
-    : tokens_(std::move(tokens)), seed_(config.seed) {
+                         const TrainConfig &config, TokenStream stream)
+    : tokens_(std::move(tokens)), seed_(config.seed), stream_(stream) {
   if (std::string bad = languageModelError(name, config); !bad.empty())
     throw std::invalid_argument(bad);
   rows_ = config.inputShape[0];
@@ -114,14 +111,16 @@ TokenSource::TokenSource(std::vector<int64_t> tokens, std::string name,
 std::shared_ptr<TokenSource> TokenSource::open(const std::string &path,
                                                TokenFormat format,
                                                const TrainConfig &config,
-                                               std::string &error) {
+                                               std::string &error,
+                                               TokenStream stream) {
   if (error = languageModelError(path, config); !error.empty())
     return nullptr;
   auto tokens = readTokenFile(path, format, config.classes, error);
   if (!tokens)
     return nullptr;
   try {
-    return std::make_shared<TokenSource>(std::move(*tokens), path, config);
+    return std::make_shared<TokenSource>(std::move(*tokens), path, config,
+                                         stream);
   } catch (const std::invalid_argument &e) {
     error = e.what();
     return nullptr;
@@ -134,8 +133,10 @@ torch::Tensor TokenSource::window(int64_t step, int64_t mb) const {
   torch::Tensor out = torch::empty({rows_, seq_ + 1}, torch::kLong);
   int64_t *data = out.data_ptr<int64_t>();
   for (int64_t r = 0; r < rows_; ++r) {
-    uint64_t key = mixSeed(
-        seed_, {kWindowStream, uint64_t(step), uint64_t(mb), uint64_t(r)});
+    // The stream values (3, 4) are above the synthetic data's salts (1, 2),
+    // so no two kinds of draw share a key.
+    uint64_t key = mixSeed(seed_, {static_cast<uint64_t>(stream_),
+                                   uint64_t(step), uint64_t(mb), uint64_t(r)});
     std::copy_n(tokens_.begin() + static_cast<int64_t>(key % starts), seq_ + 1,
                 data + r * (seq_ + 1));
   }

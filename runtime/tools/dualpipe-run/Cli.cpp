@@ -43,7 +43,16 @@ options:
                        tokens drawn from (seed, step, micro-batch); without
                        it, synthetic data (docs/training.md)
   --data-format F      uint16 (default): flat little-endian uint16 tokens
-                       (nanoGPT's train.bin); bytes: one token per byte
+                       (nanoGPT's train.bin); bytes: one token per byte; the
+                       format of --val-data too
+  --val-data FILE      validation token stream: the loss of one forward-only
+                       pass (the schedule's forward order, no gradients) over
+                       windows of FILE, printed as "eval step K: val loss L"
+                       in nats per token before the first step, every K
+                       steps and after the last (needs --eval-every)
+  --eval-every K       evaluation period in steps (needs --val-data)
+  --heartbeat S        print a "progress:" line when a step has run S seconds
+                       without output, 0.001 to 1e6 (default 5)
   --trace FILE         write the measured timeline as Chrome trace JSON
   --losses-json FILE   write every step's loss and micro-batch losses as JSON
                        numbers that read back exactly (the printed losses
@@ -103,6 +112,10 @@ void checkCombinations(CliOptions &cli) {
   }
   if (cli.saveEvery > 0 && cli.saveDir.empty())
     usageError("--save-every needs --save DIR");
+  if (cli.evalEvery > 0 && cli.valDataPath.empty())
+    usageError("--eval-every needs --val-data FILE");
+  if (!cli.valDataPath.empty() && cli.evalEvery == 0)
+    usageError("--val-data needs --eval-every K");
   // Fail before training, not after it, when an output cannot be written.
   if (!cli.tracePath.empty() && !std::ofstream(cli.tracePath, std::ios::app))
     usageError("cannot write the trace to " + cli.tracePath);
@@ -144,6 +157,24 @@ CliOptions parseArgs(int argc, char **argv) {
       if (every < 1 || every != std::floor(every) || every > 1e9)
         usageError("--save-every expects a positive integer");
       cli.saveEvery = static_cast<int64_t>(every);
+    } else if (arg == "--eval-every") {
+      std::string text = valueOf(i, argc, argv);
+      double every = parseNumber(arg, text);
+      if (every < 1 || every != std::floor(every) || every > 1e9)
+        usageError("--eval-every expects a positive integer, got " + text);
+      cli.evalEvery = static_cast<int64_t>(every);
+    } else if (arg == "--val-data") {
+      cli.valDataPath = valueOf(i, argc, argv);
+      if (cli.valDataPath.empty())
+        usageError("--val-data expects a file");
+    } else if (arg == "--heartbeat") {
+      std::string text = valueOf(i, argc, argv);
+      cli.heartbeatSeconds = parseNumber(arg, text);
+      if (!(cli.heartbeatSeconds >= kMinTimeoutSeconds &&
+            cli.heartbeatSeconds <= kMaxTimeoutSeconds))
+        usageError("--heartbeat must be between " +
+                   formatSeconds(kMinTimeoutSeconds) + " and " +
+                   formatSeconds(kMaxTimeoutSeconds) + " seconds, got " + text);
     } else if (arg == "--backend") {
       cli.backend = valueOf(i, argc, argv);
       cli.backendGiven = true;

@@ -41,6 +41,11 @@ struct CliOptions {
   /// Token file for a language model; empty: synthetic data.
   std::string dataPath;
   std::string dataFormat = "uint16";
+  /// Validation token file (same format) and evaluation period in steps.
+  std::string valDataPath;
+  int64_t evalEvery = 0;
+  /// Seconds a step may run without output before a "progress:" line.
+  double heartbeatSeconds = 5;
   /// Checkpoints (docs/checkpoints.md).
   std::string saveDir;
   int64_t saveEvery = 0;

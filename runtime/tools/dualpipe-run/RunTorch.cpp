@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -47,7 +48,13 @@ RunOptions runOptions(const CliOptions &cli) {
   run.saveEvery = cli.saveEvery;
   run.loadDir = cli.loadDir;
   run.timeout = std::chrono::milliseconds(cli.timeoutMilliseconds());
+  run.evalEvery = cli.evalEvery;
+  run.heartbeat = std::chrono::milliseconds(
+      static_cast<int64_t>(std::ceil(cli.heartbeatSeconds * 1000)));
+  // The heartbeat thread prints too: one line at a time.
   run.progress = [](const std::string &line) {
+    static std::mutex mutex;
+    std::lock_guard<std::mutex> lock(mutex);
     std::cout << line << std::endl;
   };
   return run;
@@ -80,10 +87,15 @@ void writeOutput(const std::string &path, const std::string &text,
 }
 
 /// --losses-json: JSON numbers are shortest round-trip, so the losses read
-/// back bitwise.
-std::string lossesJson(const RunResult &result) {
-  nlohmann::json json{{"losses", result.stepLosses},
-                      {"microbatch_losses", result.microbatchLosses}};
+/// back bitwise. losses[i] is step first_step + i + 1's.
+std::string lossesJson(const RunResult &result, const RunOptions &run) {
+  nlohmann::json evals = nlohmann::json::array();
+  for (const auto &[step, loss] : result.evalLosses)
+    evals.push_back({{"step", step}, {"val_loss", loss}});
+  nlohmann::json json{{"first_step", run.firstStep},
+                      {"losses", result.stepLosses},
+                      {"microbatch_losses", result.microbatchLosses},
+                      {"evals", std::move(evals)}};
   return json.dump();
 }
 
@@ -118,7 +130,7 @@ int report(const CliOptions &cli, const RunOptions &run,
     if (!cli.tracePath.empty())
       writeOutput(cli.tracePath, result.trace, "the trace");
     if (!cli.lossesPath.empty())
-      writeOutput(cli.lossesPath, lossesJson(result), "the losses");
+      writeOutput(cli.lossesPath, lossesJson(result, run), "the losses");
   } catch (const std::exception &e) {
     printErrors(e.what());
     return kExitFailure;
@@ -139,22 +151,34 @@ std::string header(const LoadedProgram &program, const std::string &backend) {
          " backend";
 }
 
-/// Sets `run`'s data to the --data token stream for `program`; false
-/// (after printing why) if it does not load or does not fit the program.
-bool installData(const CliOptions &cli, const LoadedProgram &program,
-                 RunOptions &run) {
-  run.data = nullptr;
-  if (cli.dataPath.empty())
+/// `into` = the token stream of `flag`'s `path` (none when empty) for
+/// `program`; false (after printing why) if it does not load or does not
+/// fit the program.
+bool openTokens(const std::string &flag, const std::string &path,
+                TokenStream stream, const CliOptions &cli,
+                const LoadedProgram &program,
+                std::shared_ptr<BatchSource> &into) {
+  into = nullptr;
+  if (path.empty())
     return true;
   std::string error;
-  auto source = TokenSource::open(
-      cli.dataPath, *parseTokenFormat(cli.dataFormat), program.config, error);
+  auto source = TokenSource::open(path, *parseTokenFormat(cli.dataFormat),
+                                  program.config, error, stream);
   if (!source) {
-    printErrors("--data " + error);
+    printErrors(flag + " " + error);
     return false;
   }
-  run.data = std::move(source);
+  into = std::move(source);
   return true;
+}
+
+/// Sets `run`'s training (--data) and validation (--val-data) streams.
+bool installData(const CliOptions &cli, const LoadedProgram &program,
+                 RunOptions &run) {
+  return openTokens("--data", cli.dataPath, TokenStream::Train, cli, program,
+                    run.data) &&
+         openTokens("--val-data", cli.valDataPath, TokenStream::Eval, cli,
+                    program, run.evalData);
 }
 
 /// Runs every program on the threads backend, in order; returns the highest

@@ -9,9 +9,9 @@
 // the rank of the first stage for the input, the rank of the last stage for
 // the target, and the --check reference for both, so there is no data
 // broadcast and a source must be deterministic in (step, micro-batch). The
-// step of a draw is counted, not passed down: a DataSource draws each
-// micro-batch's input (and each StageWorker its target) exactly once per
-// step, so its n-th draw of micro-batch m is step n's.
+// step is passed down from the executor's step (counted from 0 over the
+// whole run, so a resumed run asks for the uninterrupted run's steps); an
+// evaluation asks its own source with the training step it follows.
 //
 //===----------------------------------------------------------------------===//
 #ifndef DUALPIPE_RUNTIME_DATA_H
@@ -21,9 +21,7 @@
 
 #include <torch/torch.h>
 
-#include <map>
 #include <memory>
-#include <mutex>
 
 namespace dualpipe::runtime {
 
@@ -39,34 +37,24 @@ public:
   virtual torch::Tensor target(int64_t step, int64_t mb) = 0;
 };
 
-/// `source` seen from step `firstStep` on: a resumed run counts its draws
-/// from 0 (UserData), and this keeps them the uninterrupted run's draws.
-std::shared_ptr<BatchSource> startingAt(std::shared_ptr<BatchSource> source,
-                                        int64_t firstStep);
-
-/// The data of one consumer (a DataSource): its run's source, or none, and
-/// its count of draws per micro-batch.
+/// The checked data of one consumer (a DataSource): its run's source, or
+/// none.
 class UserData {
 public:
-  explicit UserData(std::shared_ptr<BatchSource> source);
+  explicit UserData(std::shared_ptr<BatchSource> source)
+      : source_(std::move(source)) {}
   /// Whether the run has a BatchSource (else the synthetic batch).
   bool active() const { return source_ != nullptr; }
-  /// The next step's input / target of `mb`, checked against `config`;
+  /// Step `step`'s input / target of `mb`, checked against `config`;
   /// throws std::runtime_error naming the step, the micro-batch and what
   /// is wrong.
-  torch::Tensor input(int64_t mb, const TrainConfig &config) const;
-  torch::Tensor target(int64_t mb, const TrainConfig &config) const;
+  torch::Tensor input(int64_t step, int64_t mb,
+                      const TrainConfig &config) const;
+  torch::Tensor target(int64_t step, int64_t mb,
+                       const TrainConfig &config) const;
 
 private:
-  struct Draws {
-    std::mutex mutex;
-    std::map<int64_t, int64_t> input, target;
-  };
-  static int64_t next(std::map<int64_t, int64_t> &counts, int64_t mb,
-                      std::mutex &mutex);
-
   std::shared_ptr<BatchSource> source_;
-  std::shared_ptr<Draws> draws_;
 };
 
 } // namespace dualpipe::runtime

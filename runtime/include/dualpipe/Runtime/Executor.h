@@ -62,6 +62,10 @@ struct ExecutorOptions {
   bool trace = false;
   /// The run's data (RunOptions::data); null: the synthetic batch.
   std::shared_ptr<BatchSource> data;
+  /// The forward-only program of evaluate() (forwardOnlyProgram of the
+  /// training program, verified), or null for none, and its data.
+  const Program *evalProgram = nullptr;
+  std::shared_ptr<BatchSource> evalData;
 };
 
 /// What one rank did in one step.
@@ -89,6 +93,12 @@ public:
   /// Clears the gradients and runs the instruction list once. Throws
   /// RankFailure (or RankExit for an injected exit).
   StepResult runStep(int64_t step);
+  /// Runs the forward-only program once in no-grad mode on evaluation
+  /// `index`'s data (StageWorker::evaluate): the losses of the
+  /// micro-batches whose last stage is here; parameters, gradients and
+  /// optimizer state stay as they are. Throws RankFailure; logic_error
+  /// without ExecutorOptions::evalProgram.
+  StepResult evaluate(int64_t index);
   /// Whether this rank skipped a send for an injected drop fault. The
   /// other fault kinds fail their own instruction; a drop only shows as
   /// peers' timeouts, so the runner names it as the root cause.
@@ -112,6 +122,7 @@ private:
   int64_t rank_;
   std::map<int64_t, std::unique_ptr<StageWorker>> stages_;
   std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Impl> evalImpl_; // over the forward-only program
 };
 
 } // namespace dualpipe::runtime

@@ -20,15 +20,20 @@ namespace dualpipe::runtime {
 struct ReferenceResult {
   std::vector<torch::Tensor> losses;          // [mb]: loss / N
   std::map<int64_t, torch::Tensor> gradients; // stage -> flat gradients
+  /// [mb]: loss / N of evaluation 0 (StageWorker::evaluate from the
+  /// initial weights), when runReference got evaluation data.
+  std::vector<torch::Tensor> evalLosses;
 };
 
 /// Runs one step from the initial weights. Throws std::runtime_error.
 /// Every micro-batch through every stage in order, on `device`: the same
 /// kernels as the pipeline on that device, one stream, no overlap. `data`:
-/// the run's BatchSource, or null for the synthetic batch.
+/// the run's BatchSource, or null for the synthetic batch; `evalData`: the
+/// validation source, or null for no evaluation.
 ReferenceResult runReference(const LoadedProgram &program,
                              torch::Device device = torch::kCPU,
-                             std::shared_ptr<BatchSource> data = nullptr);
+                             std::shared_ptr<BatchSource> data = nullptr,
+                             std::shared_ptr<BatchSource> evalData = nullptr);
 
 /// 1 - 2 sum(xy) / sum(x^2 + y^2), computed in double: 0 for equal tensors,
 /// about the squared relative error for close ones, 1 for orthogonal ones;

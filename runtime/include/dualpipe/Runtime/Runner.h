@@ -64,9 +64,14 @@ struct RunOptions {
   /// This run's training data (Data.h), asked by every rank of this process
   /// and the --check reference; null: the synthetic batch.
   std::shared_ptr<BatchSource> data;
-  /// Receives progress lines ("step 1: loss ...") on the process of rank 0,
-  /// and a "progress:" line whenever a step has run for
-  /// `heartbeat` without one.
+  /// Validation data: with it the run evaluates (forward only, in the
+  /// program's forward-only order) before its first step, after every
+  /// `evalEvery` steps and after the last one (docs/training.md).
+  std::shared_ptr<BatchSource> evalData;
+  int64_t evalEvery = 0;
+  /// Receives progress lines ("step 1: loss ...", "eval step 2: val loss
+  /// ...") on the process of rank 0, and a "progress:" line whenever a
+  /// step has run for `heartbeat` without one.
   std::function<void(const std::string &)> progress;
   std::chrono::milliseconds heartbeat{5000};
 };
@@ -79,6 +84,8 @@ struct RunResult {
   std::string error;
   std::vector<double> stepLosses;                    // mean loss per step
   std::vector<std::vector<double>> microbatchLosses; // [step][mb]
+  /// (steps trained before it, mean validation loss) per evaluation.
+  std::vector<std::pair<int64_t, double>> evalLosses;
   /// Per step the slowest rank's time (step, mirror reduction, optimizer),
   /// averaged over the steps.
   double secondsPerStep = 0;
@@ -95,6 +102,8 @@ struct RunResult {
   bool checked = false;
   std::vector<std::string> checkFailures;
   int64_t lossesCompared = 0;
+  /// Evaluation 0's micro-batch losses compared with the reference's.
+  int64_t evalLossesCompared = 0;
   int64_t stagesCompared = 0;
   double worstMismatch = 0;
   double gradientLimit = kGradientTolerance; // gradientTolerance(dtype)

@@ -36,10 +36,12 @@ public:
                       torch::Device device = torch::kCPU,
                       std::shared_ptr<BatchSource> source = nullptr)
       : config_(config), user_(std::move(source)), device_(device) {}
-  torch::Tensor input(int64_t mb) const;
+  /// The input of micro-batch `mb` in step `step` (counted from 0; the
+  /// synthetic batch is the same every step).
+  torch::Tensor input(int64_t step, int64_t mb) const;
   /// mse: a tensor of the message shape; cross_entropy: class ids (int64)
   /// of the message shape without its last dimension.
-  torch::Tensor target(int64_t mb) const;
+  torch::Tensor target(int64_t step, int64_t mb) const;
 
 private:
   TrainConfig config_;
@@ -135,10 +137,12 @@ public:
   /// Parameters are drawn from (seed, stage) on the CPU, then moved to
   /// `device`, so the two DualPipe copies of a stage, and the reference's
   /// copy, start identical on every device. The last stage draws its
-  /// targets from `data` (the run's BatchSource), or the synthetic batch.
+  /// targets from `data` (the run's BatchSource), or the synthetic batch,
+  /// and an evaluation's from `evalData` (the validation source).
   StageWorker(const StageSpec &spec, const LoadedProgram &program,
               torch::Device device = torch::kCPU,
-              std::shared_ptr<BatchSource> data = nullptr);
+              std::shared_ptr<BatchSource> data = nullptr,
+              std::shared_ptr<BatchSource> evalData = nullptr);
 
   int64_t stage() const { return stage_; }
   torch::Device device() const { return device_; }
@@ -148,7 +152,14 @@ public:
   /// activation to pass on (detached), or on the last stage the
   /// micro-batch's loss divided by the micro-batch count (a detached
   /// scalar), so that summed gradients are those of the full-batch mean.
-  torch::Tensor forward(int64_t mb, const torch::Tensor &input);
+  /// `step` picks the last stage's target (DataSource).
+  torch::Tensor forward(int64_t mb, const torch::Tensor &input,
+                        int64_t step = 0);
+  /// The forward of an evaluation: no graph, nothing kept, the parameters
+  /// and gradients untouched; on the last stage the loss (divided by the
+  /// micro-batch count, as forward's) against `evalData`'s target of
+  /// (`index`, `mb`). Thread-safe with every other call but optimizerStep.
+  torch::Tensor evaluate(int64_t mb, const torch::Tensor &input, int64_t index);
   /// Full backward: input gradient (undefined on stage 0) and weight
   /// gradients (accumulated into the parameters' grad). `gradOutput` is
   /// ignored on the last stage.
@@ -200,7 +211,8 @@ private:
   torch::Tensor seedGradient(const Context &ctx,
                              const torch::Tensor &gradOutput) const;
   void accumulate(const std::vector<torch::Tensor> &grads, size_t first);
-  torch::Tensor lossOf(int64_t mb, const torch::Tensor &output);
+  torch::Tensor lossOf(const torch::Tensor &output,
+                       const torch::Tensor &target) const;
 
   int64_t stage_;
   torch::Device device_;
@@ -208,7 +220,7 @@ private:
   bool defers_ = false; // every layer defersWeightGradients()
   int64_t microbatches_;
   TrainConfig config_;
-  DataSource data_;
+  DataSource data_, evalData_;
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<torch::Tensor> params_;
   /// Layer l's parameters are params_[layerParams_[l], layerParams_[l+1]).

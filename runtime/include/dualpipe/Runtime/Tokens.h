@@ -24,6 +24,12 @@ namespace dualpipe::runtime {
 /// train.bin) or one token per byte (a vocabulary of 256).
 enum class TokenFormat { Uint16, Bytes };
 
+/// Which windows a source draws: the training steps' or the evaluations'.
+/// Each salts the window keys, so an evaluation never draws a training
+/// step's keys (and a validation file equal to the training file would
+/// still give other windows).
+enum class TokenStream : uint64_t { Train = 3, Eval = 4 };
+
 /// "uint16" or "bytes"; nullopt otherwise.
 std::optional<TokenFormat> parseTokenFormat(const std::string &name);
 
@@ -43,18 +49,19 @@ public:
   /// shorter than one window, a token is out of range, or `config` is not a
   /// language model's (token input).
   TokenSource(std::vector<int64_t> tokens, std::string name,
-              const TrainConfig &config);
+              const TrainConfig &config,
+              TokenStream stream = TokenStream::Train);
 
   /// Reads `path` (readTokenFile) and checks it against `config`; nullptr
   /// and `error` set on any error.
-  static std::shared_ptr<TokenSource> open(const std::string &path,
-                                           TokenFormat format,
-                                           const TrainConfig &config,
-                                           std::string &error);
+  static std::shared_ptr<TokenSource>
+  open(const std::string &path, TokenFormat format, const TrainConfig &config,
+       std::string &error, TokenStream stream = TokenStream::Train);
 
   torch::Tensor input(int64_t step, int64_t mb) override;
   torch::Tensor target(int64_t step, int64_t mb) override;
-  /// Rows x (seq_len + 1) tokens of (step, mb).
+  /// Rows x (seq_len + 1) tokens of (step, mb): row r starts at the
+  /// offset mixSeed(seed, {stream, step, mb, r}) picks.
   torch::Tensor window(int64_t step, int64_t mb) const;
   int64_t size() const { return static_cast<int64_t>(tokens_.size()); }
 
@@ -62,6 +69,7 @@ private:
   std::vector<int64_t> tokens_;
   int64_t rows_, seq_;
   uint64_t seed_;
+  TokenStream stream_;
 };
 
 } // namespace dualpipe::runtime
