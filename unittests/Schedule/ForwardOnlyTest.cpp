@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dualpipe/Schedule/Finding.h"
 #include "dualpipe/Schedule/ForwardOnly.h"
 #include "dualpipe/Schedule/Generate.h"
 #include "dualpipe/Schedule/Lower.h"
@@ -22,9 +23,9 @@ using dualpipe::test::label;
 namespace {
 
 Schedule generateOrFail(const GenerateOptions &options) {
-  std::string error;
-  std::optional<Schedule> schedule = generateSchedule(options, error);
-  EXPECT_TRUE(schedule) << label(options) << ": " << error;
+  std::vector<Finding> findings;
+  std::optional<Schedule> schedule = generateSchedule(options, findings);
+  EXPECT_TRUE(schedule) << label(options) << ": " << joinFindings(findings);
   return schedule ? *schedule : Schedule{};
 }
 
@@ -56,9 +57,9 @@ std::vector<ComputeOp> stepOrder(const std::vector<Step> &steps) {
 bool checkDerived(const GenerateOptions &options, CommPolicy policy) {
   std::string what = label(options) + " " + std::string(toString(policy));
   Schedule training = generateOrFail(options);
-  std::string error;
+  std::vector<Finding> findings;
   std::optional<Program> program =
-      lowerSchedule(training, ScheduleCommOptions{policy}, error);
+      lowerSchedule(training, ScheduleCommOptions{policy}, findings);
   if (!program)
     return false; // the policy does not apply to this kind
   GenerateOptions inferenceOptions = options;
