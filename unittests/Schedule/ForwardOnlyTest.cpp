@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dualpipe/Schedule/Finding.h"
 #include "dualpipe/Schedule/ForwardOnly.h"
+#include "dualpipe/Schedule/Finding.h"
 #include "dualpipe/Schedule/Generate.h"
 #include "dualpipe/Schedule/Lower.h"
 #include "dualpipe/Schedule/Verify.h"
