@@ -19,6 +19,7 @@
 using namespace dualpipe;
 using dualpipe::test::firstMessage;
 using dualpipe::test::label;
+using dualpipe::test::stepOrder;
 
 namespace {
 
@@ -38,16 +39,6 @@ std::vector<ComputeOp> computeOrder(const std::vector<Instr> &instrs) {
     for (const Instr &inner : instr.body)
       if (inner.kind == InstrKind::Compute)
         ops.push_back(inner.op);
-  }
-  return ops;
-}
-
-std::vector<ComputeOp> stepOrder(const std::vector<Step> &steps) {
-  std::vector<ComputeOp> ops;
-  for (const Step &step : steps) {
-    ops.push_back(step.first);
-    if (step.second)
-      ops.push_back(*step.second);
   }
   return ops;
 }

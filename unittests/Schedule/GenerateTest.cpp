@@ -9,11 +9,14 @@
 #include "dualpipe/Schedule/Generate.h"
 #include "dualpipe/Schedule/TorchCsv.h"
 
+#include "LowerTestSupport.h"
+
 #include "gtest/gtest.h"
 
 #include <sstream>
 
 using namespace dualpipe;
+using dualpipe::test::stepOrder;
 
 namespace {
 
@@ -263,19 +266,9 @@ std::string checkExecutable(const Schedule &schedule) {
   return "";
 }
 
-std::vector<ComputeOp> flatten(const std::vector<Step> &program) {
-  std::vector<ComputeOp> ops;
-  for (const Step &step : program) {
-    ops.push_back(step.first);
-    if (step.second)
-      ops.push_back(*step.second);
-  }
-  return ops;
-}
-
 std::vector<ComputeOp> forwardsOf(const std::vector<Step> &program) {
   std::vector<ComputeOp> ops;
-  for (const ComputeOp &o : flatten(program))
+  for (const ComputeOp &o : stepOrder(program))
     if (o.kind == OpKind::F)
       ops.push_back(o);
   return ops;
@@ -330,7 +323,7 @@ TEST(GenerateGrid, ForwardOnlyKeepsTheForwardOrder) {
     for (size_t r = 0; r < training.ranks.size(); ++r) {
       for (const Step &step : inference.ranks[r])
         ASSERT_FALSE(step.isOverlap()) << describe(options);
-      ASSERT_EQ(flatten(inference.ranks[r]), forwardsOf(training.ranks[r]))
+      ASSERT_EQ(stepOrder(inference.ranks[r]), forwardsOf(training.ranks[r]))
           << describe(options) << " rank " << r;
     }
   }
@@ -346,7 +339,7 @@ TEST(GenerateGrid, NoOverlapSplitsEachPairIntoForwardThenBackward) {
     for (size_t r = 0; r < overlapped.ranks.size(); ++r) {
       for (const Step &step : sequential.ranks[r])
         ASSERT_FALSE(step.isOverlap()) << describe(options);
-      ASSERT_EQ(flatten(sequential.ranks[r]), flatten(overlapped.ranks[r]))
+      ASSERT_EQ(stepOrder(sequential.ranks[r]), stepOrder(overlapped.ranks[r]))
           << describe(options) << " rank " << r;
       for (const Step &step : overlapped.ranks[r])
         pairs += step.isOverlap();

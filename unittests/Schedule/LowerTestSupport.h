@@ -29,6 +29,18 @@ inline std::string firstMessage(const std::vector<Finding> &findings) {
   return findings.empty() ? "" : findings.front().message;
 }
 
+/// A level-2 rank's compute ops in order, an overlapped pair as its forward
+/// then its backward.
+inline std::vector<ComputeOp> stepOrder(const std::vector<Step> &steps) {
+  std::vector<ComputeOp> ops;
+  for (const Step &step : steps) {
+    ops.push_back(step.first);
+    if (step.second)
+      ops.push_back(*step.second);
+  }
+  return ops;
+}
+
 } // namespace dualpipe::test
 
 #endif // DUALPIPE_UNITTESTS_SCHEDULE_LOWERTESTSUPPORT_H
