@@ -11,6 +11,7 @@
 #include "model/Checkpoint.h"
 
 #include "dualpipe/Schedule/Dependencies.h"
+#include "dualpipe/Schedule/Finding.h"
 #include "dualpipe/Schedule/ForwardOnly.h"
 #include "dualpipe/Schedule/Verify.h"
 
@@ -447,7 +448,7 @@ std::unique_ptr<Program> evalProgramFor(const LoadedProgram &program,
   if (!findings.empty()) {
     error = "the forward-only program derived for evaluation does not "
             "verify: " +
-            findings.front().message;
+            firstFindingText(findings);
     return nullptr;
   }
   return derived;
