@@ -2,6 +2,8 @@
 
 #include "model/Checkpoint.h"
 
+#include "ErrorText.h"
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
 
@@ -39,13 +41,6 @@ std::string layerFileName(int64_t layer) {
   std::ostringstream out;
   out << "layer-" << std::setw(5) << std::setfill('0') << layer << ".bin";
   return out.str();
-}
-
-std::string shapeText(const std::vector<int64_t> &shape) {
-  std::string text = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    text += (i ? ", " : "") + std::to_string(shape[i]);
-  return text + "]";
 }
 
 uint64_t fnv1a(const std::string &bytes) {
