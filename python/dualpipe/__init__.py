@@ -11,10 +11,11 @@ from ._plan import PlanResult, PlanRow, Skipped, plan
 from ._program import Program, compile
 from ._report import RankReport, Report
 from ._schedule import Schedule, kinds, schedule
-from ._train import TrainResult, train
+from ._train import Evaluation, TrainResult, train
 
 __all__ = [
-    "CheckError", "PlanResult", "PlanRow", "Program", "RankReport",
-    "Report", "RuntimeError", "Schedule", "Skipped", "TrainResult",
-    "VerifyError", "compile", "kinds", "plan", "schedule", "train",
+    "CheckError", "Evaluation", "PlanResult", "PlanRow", "Program",
+    "RankReport", "Report", "RuntimeError", "Schedule", "Skipped",
+    "TrainResult", "VerifyError", "compile", "kinds", "plan", "schedule",
+    "train",
 ]

@@ -1,6 +1,11 @@
 """train()'s ``data`` argument: what it accepts, checked before a run."""
 
-from typing import Callable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, List, Optional, Tuple, Union
+
+from ._costs import check_int
+
+if TYPE_CHECKING:
+    import torch
 
 #: (step, microbatch) -> (input, target), both counted from 0.
 Batch = Callable[[int, int], Tuple[object, object]]
@@ -40,29 +45,52 @@ def _check_stack(tensor: object, argument: str, rows: List[int],
     return lead
 
 
-def _token_stream(tokens: "torch.Tensor", document: dict) -> object:
-    """A token stream for a language-model program, checked for what the
-    runtime's TokenSource does not check (its type and rank); the runtime
-    draws the windows as ``dualpipe-run --data`` does and checks the length
-    and the vocabulary."""
+def _token_stream(tokens: "torch.Tensor", document: dict, argument: str,
+                  alternatives: str = "") -> "torch.Tensor":
+    """``tokens`` as a token stream for a language-model program, checked
+    for what the runtime's TokenSource does not check (its type and rank);
+    the runtime draws the windows as ``dualpipe-run --data`` does and checks
+    the length and the vocabulary. ``alternatives`` ends the error of a
+    program without token input with what it takes instead."""
     import torch
+    if not isinstance(tokens, torch.Tensor):
+        raise TypeError(f"{argument}: expected a 1-D integer torch.Tensor "
+                        f"of token ids, got {type(tokens).__name__}")
     if document.get("input", {}).get("dtype") != "int64":
         raise ValueError(
-            "data: a single tensor is a token stream, which needs a "
-            "language-model program (an embedding first layer); this "
-            "program takes a pair (inputs, targets) of tensors or a "
-            "callable (step, microbatch) -> (input, target)")
+            f"{argument}: a single tensor is a token stream, which needs a "
+            f"language-model program (an embedding first layer)"
+            f"{alternatives}")
     if tokens.dim() != 1:
-        raise ValueError(f"data: a token stream must be 1-D, got shape "
-                         f"{list(tokens.shape)}")
+        raise ValueError(f"{argument}: a token stream must be 1-D, got "
+                         f"shape {list(tokens.shape)}")
     if tokens.dtype.is_floating_point or tokens.dtype.is_complex or \
             tokens.dtype == torch.bool:
-        raise TypeError(f"data: token ids must be an integer tensor, got "
-                        f"{str(tokens.dtype).replace('torch.', '')}")
+        raise TypeError(f"{argument}: token ids must be an integer tensor, "
+                        f"got {str(tokens.dtype).replace('torch.', '')}")
     return tokens
 
 
-def batches(data: object, document: dict, steps: int) -> Optional[Batch]:
+def validation(val_data: object, eval_every: Optional[int],
+               document: dict) -> Tuple[Optional["torch.Tensor"], int]:
+    """train()'s ``val_data`` (a token stream, checked as ``data``'s) and
+    ``eval_every`` (a period of at least one step), which come together
+    as ``dualpipe-run --val-data FILE --eval-every K`` do; ``(None, 0)``
+    without them."""
+    if val_data is None:
+        if eval_every is not None:
+            raise ValueError("eval_every: evaluation needs val_data, a "
+                             "token stream to evaluate on")
+        return None, 0
+    if eval_every is None:
+        raise ValueError("val_data: needs eval_every, the steps between "
+                         "evaluations")
+    check_int(eval_every, "eval_every", minimum=1)
+    return _token_stream(val_data, document, "val_data"), eval_every
+
+
+def batches(data: object, document: dict,
+            steps: int) -> Union[None, Batch, "torch.Tensor"]:
     """The callable the runtime asks for each (step, micro-batch), from
     ``data``: None (the synthetic batch), a callable, or a pair
     ``(inputs, targets)`` of tensors stacked over the micro-batches
@@ -72,7 +100,10 @@ def batches(data: object, document: dict, steps: int) -> Optional[Batch]:
     if data is None or callable(data):
         return data  # type: ignore[return-value]
     if isinstance(data, torch.Tensor):
-        return _token_stream(data, document)
+        return _token_stream(
+            data, document, "data",
+            "; this program takes a pair (inputs, targets) of tensors or a "
+            "callable (step, microbatch) -> (input, target)")
     if not isinstance(data, (tuple, list)) or len(data) != 2:
         raise TypeError(f"data: expected a callable (step, microbatch) -> "
                         f"(input, target) or a pair (inputs, targets) of "

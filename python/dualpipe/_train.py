@@ -3,17 +3,27 @@
 import json
 import os
 import tempfile
-from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple, Union
+from dataclasses import dataclass, field
+from typing import List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from ._costs import check_bool, check_int
-from ._data import Batch, batches
+from ._data import Batch, batches, validation
 from ._errors import CheckError, RuntimeError
 from ._program import PathLike, Program
 
 _LOSSES = ("mse", "cross_entropy")
 _BACKENDS = ("threads",)
 _DEVICES = ("cpu", "cuda")
+
+
+class Evaluation(NamedTuple):
+    """One evaluation of ``train(val_data=..., eval_every=...)``: after
+    ``step`` training steps (0: before the first), the validation loss in
+    nats per token, the number ``dualpipe-run`` prints as ``eval step K:
+    val loss L`` (the mean of the micro-batch losses)."""
+
+    step: int
+    loss: float
 
 
 @dataclass(frozen=True)
@@ -24,8 +34,9 @@ class TrainResult:
 
     losses: List[float]
     microbatch_losses: List[List[float]]
-    #: Wall time of each step as rank 0 saw it end (the first includes the
-    #: ranks' start-up and, with check=True, the sequential reference).
+    #: Wall time of each step as rank 0 saw it end, from the end of the
+    #: previous step or evaluation (the first includes the ranks' start-up
+    #: and, with check=True, the sequential reference).
     step_seconds: List[float]
     #: The slowest rank's step, mirror reduction and optimizer time,
     #: averaged over the steps (dualpipe-run's ms/step).
@@ -34,6 +45,9 @@ class TrainResult:
     #: dualpipe-run's check line with check=True, else None.
     check: Optional[str]
     summary: str
+    #: With val_data: evaluation 0 before the first step, then one after
+    #: every eval_every steps and after the last step; else empty.
+    eval_losses: List[Evaluation] = field(default_factory=list)
 
 
 def _scripted_stages(program_json: dict, modules: Sequence[object],
@@ -71,7 +85,8 @@ def train(program: Union[Program, PathLike], steps: int = 1,
           loss: Optional[str] = None,
           backend: str = "threads",
           device: str = "cpu", check: bool = False,
-          timeout: float = 60.0) -> TrainResult:
+          timeout: float = 60.0, val_data: Optional[object] = None,
+          eval_every: Optional[int] = None) -> TrainResult:
     """Trains ``program`` (a compiled or loaded Program, or a program file's
     path) for ``steps`` steps, every rank a thread of this process, with
     the runtime ``dualpipe-run`` uses.
@@ -94,8 +109,15 @@ def train(program: Union[Program, PathLike], steps: int = 1,
     for Gloo processes use ``dualpipe-run --spawn``.
     ``device``: ``"cpu"`` or ``"cuda"`` (ValueError where CUDA is absent).
     ``loss``: ``"mse"`` or ``"cross_entropy"`` instead of the program's.
+    ``val_data`` and ``eval_every``: a 1-D integer tensor of token ids
+    (as ``data``'s token stream) for a language-model program, and a
+    period of at least one step; the run evaluates (forward only, in the
+    schedule's forward-only order) before the first step, after every
+    ``eval_every`` steps and after the last one, as ``dualpipe-run
+    --val-data FILE --eval-every K``, into ``TrainResult.eval_losses``.
     ``check``: compares the first step with a sequential run (losses
-    bitwise, gradients within 1e-13) and raises CheckError on a difference.
+    bitwise, gradients within 1e-13), and with ``val_data`` evaluation 0's
+    losses too, and raises CheckError on a difference.
     A failing rank raises dualpipe.RuntimeError with the runtime's message
     (rank, instruction, cause); bad arguments ValueError or TypeError.
     The runtime sets torch's intra-op threads to 1 for determinism.
@@ -136,6 +158,7 @@ def train(program: Union[Program, PathLike], steps: int = 1,
             document["model"]["classes"] = \
                 document["model"]["microbatch"]["hidden"]
     source = batches(data, document, steps)
+    val_tokens, period = validation(val_data, eval_every, document)
 
     import torch  # noqa: F401 - libtorch_python, which _runtime links
     from . import _runtime
@@ -150,6 +173,8 @@ def train(program: Union[Program, PathLike], steps: int = 1,
         args.timeout = float(timeout)
         args.device = device
         args.data = source
+        args.val_data = val_tokens
+        args.eval_every = period
         outcome = _runtime.train(args)
     if outcome.error:
         raise RuntimeError(outcome.error)
@@ -163,4 +188,6 @@ def train(program: Union[Program, PathLike], steps: int = 1,
                        seconds_per_step=outcome.seconds_per_step,
                        peak_live_activations=list(outcome.peak_live),
                        check=outcome.check_line or None,
-                       summary=outcome.summary)
+                       summary=outcome.summary,
+                       eval_losses=[Evaluation(step, loss) for step, loss
+                                    in outcome.eval_losses])

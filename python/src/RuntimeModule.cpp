@@ -75,6 +75,9 @@ private:
 
 struct TrainArgs {
   py::object data = py::none();
+  /// train(val_data=tokens, eval_every=K): a 1-D integer tensor or None.
+  py::object valData = py::none();
+  int64_t evalEvery = 0;
   std::string programJson;
   std::string baseDir;
   int64_t steps = 1;
@@ -87,6 +90,8 @@ struct TrainOutcome {
   std::string error; // the runtime's message; empty on success
   std::vector<double> stepLosses;
   std::vector<std::vector<double>> microbatchLosses;
+  /// (steps trained before it, mean validation loss) per evaluation.
+  std::vector<std::pair<int64_t, double>> evalLosses;
   /// Wall time of each step, as rank 0 saw it complete.
   std::vector<double> stepSeconds;
   double secondsPerStep = 0;
@@ -117,16 +122,20 @@ LoadedProgram load(const TrainArgs &args) {
   return std::move(*program);
 }
 
-/// train(data=tokens): the windows of a token stream, as --data draws them
-/// from a file (TokenSource). `tokens` is a 1-D integer tensor (checked by
-/// the package).
+/// train(data=tokens) and train(val_data=tokens): the windows of a token
+/// stream, as --data and --val-data draw them from a file (TokenSource);
+/// `argument` starts its errors. `tokens` is a 1-D integer tensor (checked
+/// by the package).
 std::shared_ptr<BatchSource> tokenSource(const torch::Tensor &tokens,
+                                         const std::string &argument,
+                                         TokenStream stream,
                                          const TrainConfig &config) {
   torch::Tensor flat = tokens.to(torch::kLong).contiguous().cpu();
   const int64_t *begin = flat.data_ptr<int64_t>();
   try {
     return std::make_shared<TokenSource>(
-        std::vector<int64_t>(begin, begin + flat.numel()), "data", config);
+        std::vector<int64_t>(begin, begin + flat.numel()), argument, config,
+        stream);
   } catch (const std::invalid_argument &e) {
     throw py::value_error(e.what());
   }
@@ -138,19 +147,30 @@ TrainOutcome train(const TrainArgs &args) {
   options.steps = args.steps;
   options.check = args.check;
   if (THPVariable_Check(args.data.ptr()))
-    options.data =
-        tokenSource(THPVariable_Unpack(args.data.ptr()), program.config);
+    options.data = tokenSource(THPVariable_Unpack(args.data.ptr()), "data",
+                               TokenStream::Train, program.config);
   else if (!args.data.is_none())
     options.data = std::make_shared<CallableBatches>(args.data);
+  if (THPVariable_Check(args.valData.ptr()))
+    options.evalData =
+        tokenSource(THPVariable_Unpack(args.valData.ptr()), "val_data",
+                    TokenStream::Eval, program.config);
+  options.evalEvery = args.evalEvery;
   options.timeout = std::chrono::milliseconds(
       static_cast<int64_t>(std::ceil(args.timeoutSeconds * 1000)));
   using Clock = std::chrono::steady_clock;
   TrainOutcome outcome;
   Clock::time_point last = Clock::now();
-  options.progress = [&](const std::string &) {
+  // A step's time runs from the previous step or evaluation line to its
+  // own, so evaluations are not counted in the steps; "progress:" lines
+  // (a long step's heartbeat) are not steps.
+  options.progress = [&](const std::string &line) {
     Clock::time_point now = Clock::now();
-    outcome.stepSeconds.push_back(
-        std::chrono::duration<double>(now - last).count());
+    if (line.rfind("step ", 0) == 0)
+      outcome.stepSeconds.push_back(
+          std::chrono::duration<double>(now - last).count());
+    else if (line.rfind("eval step ", 0) != 0)
+      return;
     last = now;
   };
   RunResult result;
@@ -168,6 +188,7 @@ TrainOutcome train(const TrainArgs &args) {
     return outcome;
   outcome.stepLosses = result.stepLosses;
   outcome.microbatchLosses = result.microbatchLosses;
+  outcome.evalLosses = result.evalLosses;
   outcome.secondsPerStep = result.secondsPerStep;
   outcome.peakLive = result.peakLive;
   outcome.checked = result.checked;
@@ -191,11 +212,14 @@ PYBIND11_MODULE(_runtime, m) {
       .def_readwrite("check", &TrainArgs::check)
       .def_readwrite("timeout", &TrainArgs::timeoutSeconds)
       .def_readwrite("device", &TrainArgs::device)
-      .def_readwrite("data", &TrainArgs::data);
+      .def_readwrite("data", &TrainArgs::data)
+      .def_readwrite("val_data", &TrainArgs::valData)
+      .def_readwrite("eval_every", &TrainArgs::evalEvery);
   py::class_<TrainOutcome>(m, "TrainOutcome")
       .def_readonly("error", &TrainOutcome::error)
       .def_readonly("step_losses", &TrainOutcome::stepLosses)
       .def_readonly("microbatch_losses", &TrainOutcome::microbatchLosses)
+      .def_readonly("eval_losses", &TrainOutcome::evalLosses)
       .def_readonly("step_seconds", &TrainOutcome::stepSeconds)
       .def_readonly("seconds_per_step", &TrainOutcome::secondsPerStep)
       .def_readonly("peak_live", &TrainOutcome::peakLive)

@@ -14,6 +14,10 @@ SOURCE_DIR = os.environ.get(
 BIN_DIR = os.environ.get("DUALPIPE_BIN", os.path.join(SOURCE_DIR, "build",
                                                       "bin"))
 MLP_SPEC = os.path.join(SOURCE_DIR, "examples", "mlp.mlir")
+#: The tiny byte-level GPT of the runtime's tests (DualPipe on 2 ranks, 4
+#: micro-batches, seq_len 8, vocabulary 256).
+TINY_GPT = os.path.join(SOURCE_DIR, "test", "Runtime", "Inputs",
+                        "tiny-gpt.mlir")
 
 
 def cli(tool: str, *args: str, stdin: str = "") -> str:
@@ -48,6 +52,13 @@ def step_losses(output: str) -> List[str]:
     """The loss text of dualpipe-run's ``step K: loss L`` lines."""
     return [line.split("loss ")[1].split()[0] for line in output.splitlines()
             if line.startswith("step ")]
+
+
+@pytest.fixture(scope="session")
+def gpt_program():
+    """TINY_GPT, compiled."""
+    import dualpipe
+    return dualpipe.compile(TINY_GPT)
 
 
 @pytest.fixture(scope="session")

@@ -2,24 +2,15 @@
 as ``dualpipe-run --data`` draws it."""
 
 import json
-import os
 
 import pytest
 
 torch = pytest.importorskip("torch")
 
 import dualpipe  # noqa: E402
-from conftest import SOURCE_DIR, cli  # noqa: E402
+from conftest import cli  # noqa: E402
 
-TINY_GPT = os.path.join(SOURCE_DIR, "test", "Runtime", "Inputs",
-                        "tiny-gpt.mlir")
 TOKENS = torch.tensor(list(range(256)) * 4, dtype=torch.long)
-
-
-@pytest.fixture(scope="module")
-def gpt_program():
-    """The tiny byte-level GPT of the runtime's tests, DualPipe on 2 ranks."""
-    return dualpipe.compile(TINY_GPT)
 
 
 def test_tokens_train_with_check(gpt_program):
