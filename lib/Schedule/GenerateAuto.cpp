@@ -146,18 +146,21 @@ private:
           for (double slack : {1.0, 0.5, 0.0}) {
             if ((!split && slack != 1.0) || (!wide && (!split || slack != 1)))
               continue;
-            for (bool laterFirst : {true, false}) {
-              if (!laterFirst && (!twoStages || !wide))
-                continue;
-              ListPolicy policy;
-              policy.splitBackward = split;
-              policy.pairs = pairs;
-              policy.weightSlack = slack;
-              policy.laterStageFirst = laterFirst;
-              policy.maxActivations = limit;
-              policy.maxActivationBytes = budget.bytes;
-              policies.push_back(policy);
-            }
+            for (bool laterFirst : {true, false})
+              for (bool depthFirst : {false, true}) {
+                if ((!laterFirst && (!twoStages || !wide)) ||
+                    (depthFirst && !twoStages))
+                  continue;
+                ListPolicy policy;
+                policy.splitBackward = split;
+                policy.pairs = pairs;
+                policy.weightSlack = slack;
+                policy.laterStageFirst = laterFirst;
+                policy.depthFirst = depthFirst;
+                policy.maxActivations = limit;
+                policy.maxActivationBytes = budget.bytes;
+                policies.push_back(policy);
+              }
           }
       }
     return policies;
