@@ -6,9 +6,10 @@
 //  2. the list scheduler on the standard, V, dual and interleaved
 //     placements (autoPlacements: two stages per rank, and deeper where
 //     that balances the ranks' work) with split or full backwards, with or
-//     without overlapped pairs, with several W and tie-break rules and
-//     memory limits; its own timing ranks the variants and only the most
-//     promising are simulated;
+//     without overlapped pairs, with several W rules, forward orders
+//     (ready first or depth-first), backward tie-breaks and memory limits;
+//     its own timing ranks the variants and only the most promising are
+//     simulated;
 //  3. local improvement of the best order found.
 // Large sizes try fewer policies and replay fewer orders (the constants
 // below), so that the planner stays usable at thousands of ranks.
