@@ -2,10 +2,13 @@
 # Prints the markdown table of docs/schedules.md ("auto against every fixed
 # kind"): dualpipe-plan --json on each cost profile of issue 14 (equal stages
 # or first and last stage twice as heavy; F:B:W 1:2:1 or 1:1.5:0.5), ranks
-# 2, 3, 4, 8 and 16, micro-batches 2 x ranks, without a budget and with
-# max-activations = ranks (1F1B's memory); on 2 ranks heavy-ends is equal
-# stages twice as heavy, and its label says so. A cell is the kind's makespan,
-# "over" if it exceeds the budget, "-" if the kind does not apply.
+# 2, 3, 4, 8 and 16, micro-batches 2 x ranks, without a budget, with
+# max-activations = ranks (1F1B's count of stage activations) and with
+# act=1GiB per chunk under max-activation-bytes = ranks GiB (1F1B's bytes: a
+# kind with two stages per rank holds half a chunk's bytes per activation);
+# on 2 ranks heavy-ends is equal stages twice as heavy, and its label says
+# so. A cell is the kind's makespan, "over" if it exceeds the budget, "-" if
+# the kind does not apply.
 #   bench/auto-table.sh [BUILD_DIR]
 set -euo pipefail
 BIN=${1:-build}/bin
@@ -27,9 +30,13 @@ for ratio in "1,2,1" "1,1.5,0.5"; do
       label="$shape $ratio"
       # Both chunks are the ends: equal stages, each twice as heavy.
       [[ $shape == heavy-ends && $ranks == 2 ]] && label+=" (= equal x 2)"
-      for budget in none "$ranks"; do
-        args=(--ranks "$ranks" --microbatches $((2 * ranks)) --cost "$cost" --json)
-        [[ $budget == none ]] || args+=(--max-activations "$budget")
+      for budget in none "$ranks" "${ranks}GiB"; do
+        args=(--ranks "$ranks" --microbatches $((2 * ranks)) --json)
+        case $budget in
+        none) args+=(--cost "$cost") ;;
+        *GiB) args+=(--cost "$cost,act=1GiB" --max-activation-bytes "$budget") ;;
+        *) args+=(--cost "$cost" --max-activations "$budget") ;;
+        esac
         "$BIN/dualpipe-plan" "${args[@]}" | /usr/bin/python3 -c '
 import json, sys
 plan = json.load(sys.stdin)

@@ -6,9 +6,10 @@
 //  2. the list scheduler on the standard, V, dual and interleaved
 //     placements (autoPlacements: two stages per rank, and deeper where
 //     that balances the ranks' work) with split or full backwards, with or
-//     without overlapped pairs, with several W and tie-break rules and
-//     memory limits; its own timing ranks the variants and only the most
-//     promising are simulated;
+//     without overlapped pairs, with several W rules, forward orders
+//     (ready first or depth-first), backward tie-breaks and memory limits;
+//     its own timing ranks the variants and only the most promising are
+//     simulated;
 //  3. local improvement of the best order found.
 // Large sizes try fewer policies and replay fewer orders (the constants
 // below), so that the planner stays usable at thousands of ranks.
@@ -125,10 +126,23 @@ private:
     }
   }
 
+  /// Whether the search tries `p`: a full backward leaves no W to place,
+  /// a standard placement has no second stage on a rank to order, and
+  /// large sizes try only the rules that win most often (both forward
+  /// orders among them).
+  static bool searched(const ListPolicy &p, bool multiStage, bool wide) {
+    bool defaultW = p.weightSlack == 1.0;
+    if (!p.splitBackward && !defaultW)
+      return false;
+    if (!multiStage && (p.depthFirst || !p.laterStageFirst))
+      return false;
+    return wide || (p.splitBackward && defaultW && p.laterStageFirst);
+  }
+
   std::vector<ListPolicy> policiesFor(const Placement &placement,
                                       const CostModel &cost) const {
     PlacementKind kind = placement.kind;
-    bool twoStages = kind != PlacementKind::Standard;
+    bool multiStage = kind != PlacementKind::Standard;
     bool wide =
         placement.stages * options.microbatches <= kWideSearchStageMicrobatches;
     std::vector<int64_t> limits = {budget.activations};
@@ -138,27 +152,25 @@ private:
     if (natural < budget.activations)
       limits.push_back(natural);
     std::vector<ListPolicy> policies;
+    ListPolicy policy;
+    policy.maxActivationBytes = budget.bytes;
     for (int64_t limit : limits)
       for (bool pairs : {false, true}) {
         if (pairs && (!options.overlap || !hasPairCost(cost)))
           continue;
         for (bool split : {true, false})
-          for (double slack : {1.0, 0.5, 0.0}) {
-            if ((!split && slack != 1.0) || (!wide && (!split || slack != 1)))
-              continue;
-            for (bool laterFirst : {true, false}) {
-              if (!laterFirst && (!twoStages || !wide))
-                continue;
-              ListPolicy policy;
-              policy.splitBackward = split;
-              policy.pairs = pairs;
-              policy.weightSlack = slack;
-              policy.laterStageFirst = laterFirst;
-              policy.maxActivations = limit;
-              policy.maxActivationBytes = budget.bytes;
-              policies.push_back(policy);
-            }
-          }
+          for (double slack : {1.0, 0.5, 0.0})
+            for (bool laterFirst : {true, false})
+              for (bool depthFirst : {false, true}) {
+                policy.maxActivations = limit;
+                policy.pairs = pairs;
+                policy.splitBackward = split;
+                policy.weightSlack = slack;
+                policy.laterStageFirst = laterFirst;
+                policy.depthFirst = depthFirst;
+                if (searched(policy, multiStage, wide))
+                  policies.push_back(policy);
+              }
       }
     return policies;
   }

@@ -275,6 +275,8 @@ private:
   bool before(const Candidate &a, const Candidate &b, bool backwards) const {
     if (!b.valid())
       return true;
+    if (!backwards && policy.depthFirst && a.op.stage != b.op.stage)
+      return a.op.stage > b.op.stage;
     if (a.ready != b.ready)
       return a.ready < b.ready;
     if (!backwards) {

@@ -34,6 +34,10 @@ struct ListPolicy {
   double weightSlack = 1;
   /// Of two ready backwards (two stages on one rank), the later stage first.
   bool laterStageFirst = true;
+  /// Of a rank's ready forwards, the later stage first (depth-first: the
+  /// micro-batch further down its way goes on before a new one starts);
+  /// else the one ready first.
+  bool depthFirst = false;
   /// Per-rank budget on live activations (F done, its I/B not yet).
   int64_t maxActivations = std::numeric_limits<int64_t>::max();
   double maxActivationBytes = std::numeric_limits<double>::infinity();

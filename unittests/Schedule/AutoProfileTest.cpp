@@ -4,8 +4,10 @@
 // auto is no slower than the best fixed kind that fits the same budget, and
 // strictly faster when the stages are unequal (3 ranks and more), but for
 // one row that every placement auto may use bounds at the fixed kinds'
-// makespan. The budget is 1F1B's memory (one live activation per rank and
-// stage ahead) or none.
+// makespan. The budget is none or 1F1B's memory: one live stage activation
+// per rank and stage ahead, or, with 1 GiB of activations per chunk, their
+// bytes (a kind with two stages per rank holds half a chunk per activation,
+// so zbv fits it).
 //
 //===----------------------------------------------------------------------===//
 
@@ -52,13 +54,32 @@ struct Outcome {
   std::string bestKind;
 };
 
-Outcome planProfile(const Profile &profile, int64_t ranks,
-                    std::optional<int64_t> budget) {
+enum class Budget { None, Count, Bytes };
+
+const char *nameOf(Budget budget) {
+  switch (budget) {
+  case Budget::None:
+    return "none";
+  case Budget::Count:
+    return "max-activations = ranks";
+  case Budget::Bytes:
+    return "max-activation-bytes = ranks GiB";
+  }
+  return "?";
+}
+
+Outcome planProfile(const Profile &profile, int64_t ranks, Budget budget) {
   PlanOptions o;
   o.ranks = ranks;
   o.microbatches = 2 * ranks;
-  o.maxActivations = budget;
-  EXPECT_EQ(applyCostOverrides(o.cost, costOf(profile, ranks)), "");
+  std::string cost = costOf(profile, ranks);
+  if (budget == Budget::Count)
+    o.maxActivations = ranks;
+  if (budget == Budget::Bytes) {
+    cost += ",act=1GiB";
+    o.maxActivationBytes = static_cast<double>(ranks) * (int64_t(1) << 30);
+  }
+  EXPECT_EQ(applyCostOverrides(o.cost, cost), "");
   std::vector<Finding> findings;
   std::optional<PlanResult> r = plan(o, findings);
   EXPECT_TRUE(r) << joinFindings(findings);
@@ -66,8 +87,9 @@ Outcome planProfile(const Profile &profile, int64_t ranks,
     return {};
   Outcome out;
   out.bestFixed = std::numeric_limits<double>::infinity();
-  bool haveAuto = false;
+  bool haveAuto = false, someOver = false;
   for (const PlanCandidate &c : r->candidates) {
+    someOver |= c.skipped.empty() && !c.fits;
     if (!c.skipped.empty() || !c.fits)
       continue;
     if (c.kind == ScheduleKind::Auto) {
@@ -80,6 +102,8 @@ Outcome planProfile(const Profile &profile, int64_t ranks,
   }
   EXPECT_TRUE(haveAuto) << "auto did not fit the budget";
   EXPECT_FALSE(out.bestKind.empty()) << "no fixed kind fits the budget";
+  // A budget binds: gpipe, holding every micro-batch, exceeds it.
+  EXPECT_EQ(someOver, budget != Budget::None) << nameOf(budget);
   return out;
 }
 
@@ -87,8 +111,9 @@ class AutoProfiles : public ::testing::TestWithParam<int64_t> {};
 
 /// The one unequal-stage row where auto can only tie: heavy ends 1:2:1 on 3
 /// ranks under max-activations = 3 (docs/schedules.md gives the bound).
-bool tiesByBound(const Profile &profile, int64_t ranks, bool budgeted) {
-  return profile.heavyEnds && profile.b == 2 && ranks == 3 && budgeted;
+bool tiesByBound(const Profile &profile, int64_t ranks, Budget budget) {
+  return profile.heavyEnds && profile.b == 2 && ranks == 3 &&
+         budget == Budget::Count;
 }
 
 TEST_P(AutoProfiles, NoSlowerThanTheBestFixedKindStrictlyWithUnequalStages) {
@@ -96,20 +121,16 @@ TEST_P(AutoProfiles, NoSlowerThanTheBestFixedKindStrictlyWithUnequalStages) {
   for (const Profile &profile : kProfiles) {
     // On 2 ranks both chunks are the heavy ends: the stages are equal.
     bool unequal = profile.heavyEnds && ranks > 2;
-    for (bool budgeted : {true, false}) {
-      std::optional<int64_t> budget;
-      if (budgeted)
-        budget = ranks;
+    for (Budget budget : {Budget::None, Budget::Count, Budget::Bytes}) {
       Outcome o = planProfile(profile, ranks, budget);
       std::string where = std::string(profile.name) + ", budget " +
-                          (budgeted ? std::to_string(ranks) : "none") +
-                          ", best " + o.bestKind;
+                          nameOf(budget) + ", best " + o.bestKind;
       EXPECT_LE(o.autoMakespan, o.bestFixed) << where;
-      if (unequal && !tiesByBound(profile, ranks, budgeted))
+      if (unequal && !tiesByBound(profile, ranks, budget))
         EXPECT_LT(o.autoMakespan, o.bestFixed) << where;
       // 3 ranks, budget 3: every placement auto may use needs 39 (the
       // heaviest rank holds 36 of work and waits 3), which zb-h1 reaches.
-      if (tiesByBound(profile, ranks, budgeted))
+      if (tiesByBound(profile, ranks, budget))
         EXPECT_EQ(o.autoMakespan, 39) << where;
     }
   }

@@ -63,6 +63,18 @@ TEST(Plan, SimulatesEveryKindThatApplies) {
   EXPECT_EQ(f1b.paramCopies, 1);
 }
 
+/// The fixed kind with the lowest makespan that fits (not auto).
+const PlanCandidate &fastestFixed(const PlanResult &r) {
+  const PlanCandidate *fastest = nullptr;
+  for (const PlanCandidate &c : r.candidates)
+    if (c.kind != ScheduleKind::Auto && c.skipped.empty() && c.fits &&
+        (!fastest || c.makespan < fastest->makespan))
+      fastest = &c;
+  EXPECT_TRUE(fastest) << "no fixed kind fits";
+  static PlanCandidate none;
+  return fastest ? *fastest : none;
+}
+
 TEST(Plan, RecommendsTheFastestThatFits) {
   PlanResult r = mustPlan(options(4, 16, "fb=2.5"));
   ASSERT_TRUE(r.recommended);
@@ -73,20 +85,28 @@ TEST(Plan, RecommendsTheFastestThatFits) {
                                ": lowest makespan (",
                            0),
             0u);
+  // auto, searched for these costs, beats dualpipe (44), the fastest fixed
+  // kind.
+  const PlanCandidate &fixed = fastestFixed(r);
+  EXPECT_EQ(fixed.kind, ScheduleKind::DualPipe);
+  EXPECT_EQ(fixed.makespan, 44);
+  EXPECT_EQ(*r.recommended, ScheduleKind::Auto);
+  EXPECT_EQ(best.makespan, 43.5);
 
-  // A budget below the winner's peak excludes it.
+  // A budget below that fixed kind's peak excludes it; auto, searched again
+  // under the budget, still fits.
   PlanOptions tight = options(4, 16, "fb=2.5");
-  tight.maxActivations = best.peakActivations - 1;
+  tight.maxActivations = fixed.peakActivations - 1;
   PlanResult t = mustPlan(tight);
-  EXPECT_FALSE(candidate(t, best.kind).fits);
-  EXPECT_EQ(candidate(t, best.kind).overBudget,
-            "peak activations " + std::to_string(best.peakActivations) + " > " +
-                std::to_string(best.peakActivations - 1));
-  if (t.recommended) {
-    EXPECT_NE(*t.recommended, best.kind);
-    EXPECT_LE(candidate(t, *t.recommended).peakActivations,
-              *tight.maxActivations);
-  }
+  EXPECT_FALSE(candidate(t, fixed.kind).fits);
+  EXPECT_EQ(candidate(t, fixed.kind).overBudget,
+            "peak activations " + std::to_string(fixed.peakActivations) +
+                " > " + std::to_string(fixed.peakActivations - 1));
+  ASSERT_TRUE(t.recommended);
+  EXPECT_NE(*t.recommended, fixed.kind);
+  EXPECT_LE(candidate(t, *t.recommended).peakActivations,
+            *tight.maxActivations);
+  EXPECT_TRUE(candidate(t, ScheduleKind::Auto).fits);
 }
 
 TEST(Plan, TiesGoToLessActivationMemory) {
