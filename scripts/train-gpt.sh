@@ -26,7 +26,7 @@ TOOLS=${4:+$4/}
 SPEC=$(dirname "$0")/../examples/gpt.mlir
 GPT_STEPS=${GPT_STEPS:-60}
 GPT_EVAL_EVERY=${GPT_EVAL_EVERY:-20}
-ENTROPY=$(awk '/^unigram entropy:/ { print $3 }' "$CORPUS/corpus.log")
+ENTROPY=$(awk '/^unigram entropy:/ { print $3 }' "$CORPUS/corpus.log" 2>/dev/null || true)
 if [ -z "$ENTROPY" ]; then
   echo "$CORPUS/corpus.log: no 'unigram entropy:' line (run scripts/make-corpus.py)" >&2
   exit 2
