@@ -1,6 +1,7 @@
 //===- RunSummary.cpp - The summary and --check lines of a run ------------===//
 
 #include "dualpipe/Runtime/ElementType.h"
+#include "dualpipe/Runtime/Reference.h"
 #include "dualpipe/Runtime/Runner.h"
 
 #include <iomanip>
@@ -16,7 +17,30 @@ std::string formatDouble(double value, int precision = 9) {
   return out.str();
 }
 
+std::string lossText(const torch::Tensor &loss) {
+  return formatDouble(loss.item<double>(), 17);
+}
+
 } // namespace
+
+std::vector<std::string>
+lossDifferences(const std::string &where, const std::string &what,
+                const std::vector<std::pair<int64_t, torch::Tensor>> &losses,
+                const std::vector<torch::Tensor> &expected) {
+  std::vector<std::string> differences;
+  for (const auto &[mb, loss] : losses) {
+    const torch::Tensor &reference = expected.at(mb);
+    bool ok = loss.is_cuda() ? relativeDifference(loss, reference) <=
+                                   kCudaLossUlps * ulpOf(reference)
+                             : bitwiseEqual(loss, reference);
+    if (!ok)
+      differences.push_back(where + "mb " + std::to_string(mb) + " " + what +
+                            " " + lossText(loss) +
+                            " differs from the sequential reference " +
+                            lossText(reference));
+  }
+  return differences;
+}
 
 double gradientTolerance(const std::string &dtype) {
   double ratio =

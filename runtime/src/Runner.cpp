@@ -33,12 +33,6 @@ std::string formatDouble(double value, int precision = 9) {
   return out.str();
 }
 
-std::string lossText(const torch::Tensor &loss) {
-  std::ostringstream out;
-  out << formatDouble(loss.item<double>(), 17);
-  return out.str();
-}
-
 int64_t tokensPerStep(const LoadedProgram &program) {
   const std::vector<int64_t> &shape = program.config.messageShape;
   int64_t tokens = program.placement().microbatches;
@@ -143,19 +137,13 @@ private:
     for (const auto &[mb, loss] : eval.losses)
       losses.push_back(json::array({mb, loss.item<double>()}));
     int64_t compared = 0;
-    if (options_.check && reference_ && trained == 0)
-      for (const auto &[mb, loss] : eval.losses) {
-        const torch::Tensor &expected = reference_->evalLosses.at(mb);
-        ++compared;
-        bool ok = device_.is_cuda() ? relativeDifference(loss, expected) <=
-                                          kCudaLossUlps * ulpOf(expected)
-                                    : bitwiseEqual(loss, expected);
-        if (!ok)
-          failures.push_back(
-              "rank " + std::to_string(rank_) + ": eval step 0: mb " +
-              std::to_string(mb) + " val loss " + lossText(loss) +
-              " differs from the sequential reference " + lossText(expected));
-      }
+    if (options_.check && reference_ && trained == 0) {
+      compared = static_cast<int64_t>(eval.losses.size());
+      for (std::string &difference : lossDifferences(
+               "rank " + std::to_string(rank_) + ": eval step 0: ", "val loss",
+               eval.losses, reference_->evalLosses))
+        failures.push_back(std::move(difference));
+    }
     json record{{"losses", std::move(losses)},
                 {"failures", std::move(failures)},
                 {"compared", compared}};
@@ -227,18 +215,12 @@ private:
                          std::to_string(step + 1) + ": ";
     if (step == 0 && reference_) {
       double worstLoss = 0;
-      for (const auto &[mb, loss] : stepResult.losses) {
-        const torch::Tensor &expected = reference_->losses.at(mb);
-        double difference = relativeDifference(loss, expected);
-        worstLoss = std::max(worstLoss, difference);
-        bool ok = device_.is_cuda()
-                      ? difference <= kCudaLossUlps * ulpOf(expected)
-                      : bitwiseEqual(loss, expected);
-        if (!ok)
-          record["failures"].push_back(
-              prefix + "mb " + std::to_string(mb) + " loss " + lossText(loss) +
-              " differs from the sequential reference " + lossText(expected));
-      }
+      for (const auto &[mb, loss] : stepResult.losses)
+        worstLoss = std::max(
+            worstLoss, relativeDifference(loss, reference_->losses.at(mb)));
+      for (std::string &difference : lossDifferences(
+               prefix, "loss", stepResult.losses, reference_->losses))
+        record["failures"].push_back(std::move(difference));
       record["loss_difference"] = worstLoss;
       record["losses_compared"] = stepResult.losses.size();
       double worst = 0, limit = gradientTolerance(program_.config.dtype);

@@ -37,6 +37,16 @@ double gradientTolerance(const std::string &dtype);
 /// last place of its dtype away from the reference's (docs/gpu.md says
 /// why); on CPU the losses must be bitwise equal.
 inline constexpr double kCudaLossUlps = 8;
+/// The --check finding of each (mb, loss) of `losses` that does not match
+/// the sequential reference's `expected[mb]`: bitwise on the CPU, within
+/// kCudaLossUlps ulp on a CUDA device. Each reads "<where>mb M <what> L
+/// differs from the sequential reference E", with L and E to 17 digits so
+/// that a one-ulp difference shows, e.g. where = "rank 1: eval step 0: "
+/// and what = "val loss".
+std::vector<std::string>
+lossDifferences(const std::string &where, const std::string &what,
+                const std::vector<std::pair<int64_t, torch::Tensor>> &losses,
+                const std::vector<torch::Tensor> &expected);
 
 struct RunOptions {
   /// The total step count; a resumed run starts after `firstStep` of them.
