@@ -345,31 +345,90 @@ std::optional<double> parseByteSize(std::string_view text) {
   return v;
 }
 
+namespace {
+
+/// `c` scaled by units / total: its compute time and memory, not its
+/// message (a stage boundary carries the same activation). Multiplying
+/// before dividing keeps equal shares exact (halves, thirds of integers).
+StageCost scaledStage(const StageCost &c, double units, double total) {
+  auto scale = [&](double v) { return v * units / total; };
+  StageCost s = c;
+  s.f = scale(c.f);
+  s.b = scale(c.b);
+  s.w = scale(c.w);
+  if (c.fb)
+    s.fb = scale(*c.fb);
+  s.activationBytes = scale(c.activationBytes);
+  s.paramBytes = scale(c.paramBytes);
+  return s;
+}
+
+} // namespace
+
 CostModel splitStages(const CostModel &model, int64_t chunks, int64_t stages) {
   CostModel out = model;
   if (chunks <= 0 || stages <= chunks || stages % chunks != 0)
     return out;
-  auto split = [&](const StageCost &c) {
-    // Dividing by the (integral) split factor keeps halves exact.
-    double k = static_cast<double>(stages / chunks);
-    StageCost s = c;
-    s.f = c.f / k;
-    s.b = c.b / k;
-    s.w = c.w / k;
-    if (c.fb)
-      s.fb = *c.fb / k;
-    s.activationBytes = c.activationBytes / k;
-    s.paramBytes = c.paramBytes / k;
-    return s;
-  };
-  out.uniform = split(model.uniform);
+  double k = static_cast<double>(stages / chunks);
+  out.uniform = scaledStage(model.uniform, 1, k);
   out.stages.clear();
   if (model.stages.empty())
     return out;
   out.stages.reserve(stages);
   for (int64_t s = 0; s < stages; ++s)
-    out.stages.push_back(split(model.stage(s * chunks / stages)));
+    out.stages.push_back(scaledStage(model.stage(s * chunks / stages), 1, k));
   return out;
+}
+
+CostModel cutStages(const CostModel &model, const StageCut &cut) {
+  CostModel out = model;
+  out.stages.clear();
+  out.stages.reserve(cut.stageUnits.size());
+  size_t chunk = 0;
+  int64_t usedOfChunk = 0; // units of `chunk` taken by earlier stages
+  for (int64_t units : cut.stageUnits) {
+    StageCost stage;
+    bool first = true, paired = false;
+    double pairTime = 0;
+    for (int64_t left = units; left > 0 && chunk < cut.chunkUnits.size();) {
+      int64_t total = cut.chunkUnits[chunk];
+      int64_t taken = std::min(left, total - usedOfChunk);
+      StageCost part =
+          scaledStage(model.stage(static_cast<int64_t>(chunk)),
+                      static_cast<double>(taken), static_cast<double>(total));
+      paired |= part.fb.has_value();
+      pairTime += part.overlapped();
+      if (first) {
+        stage = part;
+        first = false;
+      } else {
+        stage.f += part.f;
+        stage.b += part.b;
+        stage.w += part.w;
+        stage.activationBytes += part.activationBytes;
+        stage.paramBytes += part.paramBytes;
+        stage.messageBytes = part.messageBytes;
+      }
+      left -= taken;
+      usedOfChunk += taken;
+      if (usedOfChunk == total) {
+        ++chunk;
+        usedOfChunk = 0;
+      }
+    }
+    // A pair of a stage is the pairs of its parts in turn.
+    if (paired)
+      stage.fb = pairTime;
+    out.stages.push_back(stage);
+  }
+  return out;
+}
+
+CostModel scheduleCosts(const CostModel &model, const Schedule &schedule) {
+  const Placement &p = schedule.placement;
+  if (!schedule.cut.empty())
+    return cutStages(model, schedule.cut);
+  return splitStages(model, p.ranks, p.stages);
 }
 
 } // namespace dualpipe

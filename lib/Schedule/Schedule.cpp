@@ -231,6 +231,31 @@ std::string Placement::checkSizes() const {
   return checkPlacementBounds(ranks, stages, microbatches);
 }
 
+std::string StageCut::check(int64_t chunks, int64_t stages) const {
+  auto sizeError = [](const char *what, size_t got, int64_t want) {
+    return std::string(what) + " has " + std::to_string(got) +
+           " entries, not " + std::to_string(want);
+  };
+  if (static_cast<int64_t>(chunkUnits.size()) != chunks)
+    return sizeError("the cut's chunk units", chunkUnits.size(), chunks);
+  if (static_cast<int64_t>(stageUnits.size()) != stages)
+    return sizeError("the cut's stage units", stageUnits.size(), stages);
+  int64_t chunkTotal = 0, stageTotal = 0;
+  for (const std::vector<int64_t> *units : {&chunkUnits, &stageUnits})
+    for (int64_t u : *units) {
+      // Bounded by kMaxLayers where they come from; the check keeps the
+      // sums inside int64 all the same.
+      if (u < 1 || u > (int64_t(1) << 40))
+        return "the cut has a unit count of " + std::to_string(u) +
+               ", outside [1, 2^40]";
+      (units == &chunkUnits ? chunkTotal : stageTotal) += u;
+    }
+  if (chunkTotal != stageTotal)
+    return "the cut's stages hold " + std::to_string(stageTotal) +
+           " units, its chunks " + std::to_string(chunkTotal);
+  return "";
+}
+
 char toChar(OpKind kind) {
   switch (kind) {
   case OpKind::F:

@@ -242,6 +242,73 @@ TEST(CostModel, SplitStagesScalesComputeAndMemory) {
   EXPECT_EQ(p.stage(4).f, 0.5);
 }
 
+TEST(CostModel, CutStagesScalesByTheStageUnits) {
+  CostModel c = costs("f=3,b=6,w=3,fb=8,act=12,param=6,msg=3,f@1=6");
+  // Chunk 0 cut 1:2, chunk 1 in halves.
+  CostModel s = cutStages(c, StageCut{{3, 8}, {1, 2, 4, 4}});
+  EXPECT_EQ(s.stage(0).f, 1);
+  EXPECT_EQ(s.stage(1).f, 2);
+  EXPECT_EQ(s.stage(1).b, 4);
+  EXPECT_EQ(s.stage(1).w, 2);
+  EXPECT_DOUBLE_EQ(s.stage(1).overlapped(), 16.0 / 3);
+  EXPECT_EQ(s.stage(1).activationBytes, 8);
+  EXPECT_EQ(s.stage(1).paramBytes, 4);
+  EXPECT_EQ(s.stage(1).messageBytes, 3);
+  EXPECT_EQ(s.stage(2).f, 3);
+  EXPECT_EQ(s.stage(3).f, 3);
+  // Equal units are the even split, to the bit.
+  CostModel even = cutStages(c, StageCut{{6, 10}, {3, 3, 5, 5}});
+  CostModel split = splitStages(c, 2, 4);
+  for (int64_t stage = 0; stage < 4; ++stage) {
+    EXPECT_EQ(even.stage(stage).f, split.stage(stage).f) << stage;
+    EXPECT_EQ(even.stage(stage).b, split.stage(stage).b) << stage;
+  }
+}
+
+TEST(CostModel, CutStagesAcrossChunksSumTheirParts) {
+  // Stage 1 holds the last quarter of chunk 0 and the first half of chunk
+  // 1, and sends chunk 1's message.
+  CostModel c = costs("f@0=4,b@0=8,w@0=4,act@0=8,msg@0=5,fb@1=2.5,msg@1=7");
+  CostModel s = cutStages(c, StageCut{{4, 2}, {3, 2, 1}});
+  EXPECT_EQ(s.stage(0).f, 3);
+  EXPECT_EQ(s.stage(1).f, 1 + 0.5);
+  EXPECT_EQ(s.stage(1).b, 2 + 1);
+  EXPECT_EQ(s.stage(1).w, 1 + 0.5);
+  EXPECT_EQ(s.stage(1).activationBytes, 2 + 0.5);
+  EXPECT_EQ(s.stage(1).messageBytes, 7);
+  // Only chunk 1 pairs its F and B for less than f + b: the stage's pair
+  // is chunk 0's part in turn and chunk 1's part overlapped.
+  EXPECT_EQ(s.stage(1).overlapped(), 3 + 1.25);
+  EXPECT_EQ(s.stage(0).messageBytes, 5);
+  EXPECT_FALSE(s.stage(0).fb.has_value());
+}
+
+TEST(CostModel, ScheduleCostsFollowTheScheduleCut) {
+  CostModel c = costs("f@0=2,f@1=4");
+  Schedule s;
+  s.placement.kind = PlacementKind::Interleaved;
+  s.placement.ranks = 2;
+  s.placement.stages = 4;
+  s.placement.microbatches = 2;
+  EXPECT_EQ(scheduleCosts(c, s).stage(1).f, 1);
+  s.cut = StageCut{{4, 2}, {3, 1, 1, 1}};
+  EXPECT_EQ(scheduleCosts(c, s).stage(0).f, 1.5);
+  EXPECT_EQ(scheduleCosts(c, s).stage(1).f, 0.5);
+  EXPECT_EQ(scheduleCosts(c, s).stage(3).f, 2);
+}
+
+TEST(StageCut, CheckNamesWhatIsInconsistent) {
+  EXPECT_EQ(StageCut({{4, 2}, {3, 1, 1, 1}}).check(2, 4), "");
+  EXPECT_EQ(StageCut({{4, 2}, {3, 1, 1, 1}}).check(3, 4),
+            "the cut's chunk units has 2 entries, not 3");
+  EXPECT_EQ(StageCut({{4, 2}, {3, 1, 1}}).check(2, 4),
+            "the cut's stage units has 3 entries, not 4");
+  EXPECT_EQ(StageCut({{4, 2}, {4, 0, 1, 1}}).check(2, 4),
+            "the cut has a unit count of 0, outside [1, 2^40]");
+  EXPECT_EQ(StageCut({{4, 2}, {3, 2, 1, 1}}).check(2, 4),
+            "the cut's stages hold 7 units, its chunks 6");
+}
+
 //===----------------------------------------------------------------------===//
 // Replay semantics
 //===----------------------------------------------------------------------===//

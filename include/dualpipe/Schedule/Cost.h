@@ -90,6 +90,18 @@ std::optional<double> parseByteSize(std::string_view text);
 /// unchanged. Requires stages to be a multiple of chunks.
 CostModel splitStages(const CostModel &model, int64_t chunks, int64_t stages);
 
+/// A model that treats the costs of `model`, given per rank-sized chunk, as
+/// cut into the stages of `cut`: a stage gets, of every chunk it overlaps,
+/// the share of the chunk's units it holds of its compute time and memory,
+/// and sends the message of the chunk it ends in. Links are unchanged.
+/// Requires cut.check(chunks, stages) to pass.
+CostModel cutStages(const CostModel &model, const StageCut &cut);
+
+/// The per-stage costs `schedule` runs under, given the costs of `model`
+/// per rank-sized chunk: its cut (Schedule::cut) or the even split of its
+/// placement.
+CostModel scheduleCosts(const CostModel &model, const Schedule &schedule);
+
 } // namespace dualpipe
 
 #endif // DUALPIPE_SCHEDULE_COST_H

@@ -98,11 +98,27 @@ struct Step {
   bool isOverlap() const { return second.has_value(); }
 };
 
+/// Where a schedule's stage boundaries lie in the model, when not at even
+/// shares of its rank-sized chunks (kind=auto on unequal chunks). The model
+/// is a sequence of units, chunk c holding the next chunkUnits[c] (its
+/// layers when the pipeline fixes a layout); stage s holds the next
+/// stageUnits[s]. Both sum to the same total, every entry >= 1.
+struct StageCut {
+  std::vector<int64_t> chunkUnits;
+  std::vector<int64_t> stageUnits;
+  bool empty() const { return stageUnits.empty(); }
+  /// Empty if the cut is consistent with `stages` stages and `chunks`
+  /// chunks, else the reason.
+  std::string check(int64_t chunks, int64_t stages) const;
+};
+
 /// Level 2: compute only, one program per rank.
 struct Schedule {
   std::optional<ScheduleKind> kind; // unknown for imported schedules
   Placement placement;
   std::vector<std::vector<Step>> ranks; // ranks[r] = program of rank r
+  /// Empty: every rank-sized chunk is cut into equal stages (splitStages).
+  StageCut cut;
 };
 
 //===----------------------------------------------------------------------===//
