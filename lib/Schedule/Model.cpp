@@ -93,9 +93,9 @@ std::string checkLayout(const std::vector<int64_t> &layout, int64_t stages,
 /// Cost of layers [i, j) from prefix sums.
 struct RangeCost {
   std::vector<double> prefix;
-  explicit RangeCost(const std::vector<LayerSpec> &layers) : prefix{0.0} {
-    for (const LayerSpec &layer : layers)
-      prefix.push_back(prefix.back() + layer.f + layer.b);
+  explicit RangeCost(const std::vector<double> &work) : prefix{0.0} {
+    for (double w : work)
+      prefix.push_back(prefix.back() + w);
   }
   double operator()(size_t i, size_t j) const { return prefix[j] - prefix[i]; }
   size_t size() const { return prefix.size() - 1; }
@@ -267,6 +267,11 @@ std::optional<int64_t> positiveInt(const AttrMap &config,
 
 } // namespace
 
+std::vector<int64_t> balancedUnitLayout(const std::vector<double> &work,
+                                        int64_t stages) {
+  return balancedLayout(RangeCost(work), static_cast<size_t>(stages));
+}
+
 int64_t expandedLayerCount(const ModelSpec &model) {
   int64_t count = 0;
   for (const LayerSpec &layer : model.layers) {
@@ -318,8 +323,11 @@ std::optional<std::vector<StageSpec>> partitionStages(
         !bad.empty())
       return fail(bad);
     std::vector<LayerSpec> expanded = expandRepeats(model);
-    return buildStages(std::move(expanded),
-                       balancedLayout(RangeCost(expanded), stages));
+    std::vector<double> work;
+    work.reserve(expanded.size());
+    for (const LayerSpec &layer : expanded)
+      work.push_back(layer.f + layer.b);
+    return buildStages(std::move(expanded), balancedUnitLayout(work, stages));
   }
   if (std::string bad = checkLayout(layout, stages, layers); !bad.empty())
     return fail("model " + quoted(model.name) + ": " + bad, "layout");

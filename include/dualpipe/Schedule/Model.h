@@ -77,6 +77,14 @@ std::optional<std::vector<StageSpec>> partitionStages(
     const ModelSpec &model, int64_t stages, const std::vector<int64_t> &layout,
     std::optional<ScheduleKind> kind, std::vector<Finding> &findings);
 
+/// The layout (units per stage) of a sequence of units with the costs
+/// `work` (f + b each) into `stages` non-empty stages, balanced by the rule
+/// of partitionStages above. Requires 1 <= stages <= work.size() and
+/// stages * (work.size() - stages + 1) <= kMaxLayerStages (the table's
+/// cells).
+std::vector<int64_t> balancedUnitLayout(const std::vector<double> &work,
+                                        int64_t stages);
+
 /// Number of layers once repeats are expanded (0 if some repeat is < 1).
 int64_t expandedLayerCount(const ModelSpec &model);
 
