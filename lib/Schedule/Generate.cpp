@@ -110,6 +110,16 @@ Check checkAuto(const GenerateOptions &options) {
   if (options.cost)
     if (std::string error = options.cost->validate(); !error.empty())
       return fail("cost", "auto: bad cost model: " + error);
+  const std::vector<int64_t> &units = options.autoChunkUnits;
+  if (!units.empty() && static_cast<int64_t>(units.size()) != options.ranks)
+    return fail("layout", "auto: " + str(static_cast<int64_t>(units.size())) +
+                              " chunk unit counts for " + str(options.ranks) +
+                              " ranks");
+  for (size_t c = 0; c < units.size(); ++c)
+    if (units[c] < 1)
+      return fail("layout", "auto: chunk " + str(static_cast<int64_t>(c)) +
+                                " has " + str(units[c]) +
+                                " units, fewer than 1");
   return {};
 }
 

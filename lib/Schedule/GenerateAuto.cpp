@@ -5,7 +5,9 @@
 //     the best of them that fits);
 //  2. the list scheduler on the standard, V, dual and interleaved
 //     placements (autoPlacements: two stages per rank, and deeper where
-//     that balances the ranks' work) with split or full backwards, with or
+//     that balances the ranks' work), each with the model cut evenly and,
+//     on unequal chunks, where the ranks' work balances (balancedCut),
+//     with split or full backwards, with or
 //     without overlapped pairs, with several W rules, forward orders
 //     (ready first or depth-first), backward tie-breaks and memory limits;
 //     its own timing ranks the variants and only the most promising are
@@ -14,8 +16,8 @@
 // Large sizes try fewer policies and replay fewer orders (the constants
 // below), so that the planner stays usable at thousands of ranks.
 // The costs are given per rank-sized chunk of the model (one stage per rank,
-// as the planner takes them); the V and interleaved placements split each
-// chunk evenly (splitStages), so every placement runs the same model.
+// as the planner takes them); the placements cut the same model into their
+// stages, evenly (splitStages) or where the cut balances them (cutStages).
 //
 //===----------------------------------------------------------------------===//
 
@@ -83,6 +85,7 @@ public:
              ") on " + std::to_string(options.ranks) + " ranks";
     schedule.placement = best->placement;
     schedule.ranks = std::move(best->ranks);
+    schedule.cut = std::move(best->cut);
     return "";
   }
 
@@ -94,8 +97,8 @@ private:
                      kind) != options.autoPlacements.end();
   }
 
-  CostModel costFor(int64_t stages) const {
-    return splitStages(chunks, options.ranks, stages);
+  CostModel costFor(const Schedule &schedule) const {
+    return scheduleCosts(chunks, schedule);
   }
 
   void consider(Schedule candidate, const CostModel &cost) {
@@ -119,7 +122,7 @@ private:
       int64_t stages = stagesFor(kind, options.ranks, options.virtualStages);
       if (!allowed(placementFor(kind)) || !checkGenerateOptions(fixed).empty())
         continue;
-      fixed.cost = costFor(stages);
+      fixed.cost = splitStages(chunks, options.ranks, stages);
       std::vector<Finding> findings;
       if (std::optional<Schedule> s = generateSchedule(fixed, findings))
         consider(std::move(*s), *fixed.cost);
@@ -180,7 +183,6 @@ private:
       double predicted;
       size_t order;
       Schedule schedule;
-      int64_t stages;
     };
     std::vector<Variant> variants;
     auto ahead = [](const Variant &a, const Variant &b) {
@@ -197,29 +199,38 @@ private:
       deepest = 2;
     for (const Placement &placement :
          autoPlacements(chunks, options.ranks, options.microbatches, deepest)) {
-      int64_t stages = placement.stages;
       if (!allowed(placement.kind) || !placement.checkSizes().empty())
         continue;
-      CostModel cost = costFor(stages);
-      for (const ListPolicy &policy : policiesFor(placement, cost)) {
-        std::optional<ListResult> greedy =
-            listSchedule(placement, cost, policy);
-        if (!greedy)
-          continue;
-        Schedule s;
-        s.kind = ScheduleKind::Auto;
-        s.placement = placement;
-        s.ranks = std::move(greedy->ranks);
-        variants.push_back({greedy->makespan, made++, std::move(s), stages});
-        // Only the most promising few are kept: every variant holds a
-        // whole schedule, and large sizes have dozens of policies.
-        std::stable_sort(variants.begin(), variants.end(), ahead);
-        if (variants.size() > kSimulatedVariants)
-          variants.pop_back();
+      Schedule shape;
+      shape.kind = ScheduleKind::Auto;
+      shape.placement = placement;
+      std::vector<Schedule> cuts = {shape};
+      if (options.autoCut)
+        shape.cut = balancedCut(chunks, placement, options.autoChunkUnits);
+      if (!shape.cut.empty())
+        cuts.push_back(shape);
+      for (const Schedule &cut : cuts) {
+        CostModel cost = costFor(cut);
+        for (const ListPolicy &policy : policiesFor(placement, cost)) {
+          std::optional<ListResult> greedy =
+              listSchedule(placement, cost, policy);
+          if (!greedy)
+            continue;
+          Schedule s = cut;
+          s.ranks = std::move(greedy->ranks);
+          variants.push_back({greedy->makespan, made++, std::move(s)});
+          // Only the most promising few are kept: every variant holds a
+          // whole schedule, and large sizes have dozens of policies.
+          std::stable_sort(variants.begin(), variants.end(), ahead);
+          if (variants.size() > kSimulatedVariants)
+            variants.pop_back();
+        }
       }
     }
-    for (size_t i = 0; i < variants.size() && i < kSimulatedVariants; ++i)
-      consider(std::move(variants[i].schedule), costFor(variants[i].stages));
+    for (size_t i = 0; i < variants.size() && i < kSimulatedVariants; ++i) {
+      CostModel cost = costFor(variants[i].schedule);
+      consider(std::move(variants[i].schedule), cost);
+    }
   }
 
   void improveBest() {
@@ -235,7 +246,7 @@ private:
     limits.evaluations =
         std::min(options.searchEvaluations,
                  std::max<int64_t>(1, kImproveReplaySteps / steps));
-    CostModel cost = costFor(candidate.placement.stages);
+    CostModel cost = costFor(candidate);
     improveSchedule(candidate, cost, limits);
     consider(std::move(candidate), cost);
   }

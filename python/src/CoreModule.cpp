@@ -157,6 +157,9 @@ CoreSchedule generate(const ScheduleArgs &args) {
       options.maxActivationBytes = *bytes;
     }
     options.searchEvaluations = args.searchEvaluations;
+    // A schedule made from options has no layout to record moved stage
+    // boundaries in (as with dualpipe-opt on an empty module).
+    options.autoCut = false;
   }
   std::vector<Finding> findings;
   std::optional<Schedule> schedule = generateSchedule(options, findings);

@@ -47,6 +47,12 @@ struct GenerateOptions {
   /// auto only: at most this many stages per rank on the interleaved
   /// placement (0: as many as the search tries).
   int64_t autoMaxVirtualStages = 0;
+  /// auto only: whether the search may move stage boundaries off the even
+  /// split (Schedule::cut), and the units (layers) of each rank-sized chunk
+  /// it moves them by (empty: twelfths of every chunk). Off where nothing
+  /// records the cut (a schedule without a layout).
+  bool autoCut = true;
+  std::vector<int64_t> autoChunkUnits;
   /// auto only: how many orders local improvement may replay. A count, not
   /// seconds, so that the result depends only on the input.
   int64_t searchEvaluations = 256;
