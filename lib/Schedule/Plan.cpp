@@ -37,6 +37,50 @@ GenerateOptions generateOptionsFor(const PlanOptions &options,
   return g;
 }
 
+/// Where the stages of `schedule` begin and end, in rank-sized chunks of
+/// the model: stages + 1 bounds from 0 to ranks.
+std::vector<double> stageBounds(const Schedule &schedule) {
+  const Placement &p = schedule.placement;
+  std::vector<double> bounds = {0};
+  if (schedule.cut.empty()) {
+    for (int64_t s = 1; s <= p.stages; ++s)
+      bounds.push_back(static_cast<double>(s) * p.ranks / p.stages);
+    return bounds;
+  }
+  const StageCut &cut = schedule.cut;
+  size_t chunk = 0;
+  int64_t before = 0; // units of the chunks before `chunk`
+  int64_t end = 0;
+  for (int64_t units : cut.stageUnits) {
+    end += units;
+    while (chunk + 1 < cut.chunkUnits.size() &&
+           end >= before + cut.chunkUnits[chunk]) {
+      before += cut.chunkUnits[chunk];
+      ++chunk;
+    }
+    bounds.push_back(static_cast<double>(chunk) +
+                     static_cast<double>(end - before) /
+                         static_cast<double>(cut.chunkUnits[chunk]));
+  }
+  return bounds;
+}
+
+/// "0.833, 2.17": the inner stage bounds, if some is not at an even share
+/// of a chunk; else empty.
+std::string movedBoundsText(const PlanCandidate &c, int64_t ranks) {
+  if (c.stageBounds.size() < 2 || ranks < 1)
+    return "";
+  size_t stages = c.stageBounds.size() - 1;
+  std::string text;
+  bool moved = false;
+  for (size_t s = 1; s < stages; ++s) {
+    double even = static_cast<double>(s) * ranks / stages;
+    moved |= std::abs(c.stageBounds[s] - even) > 1e-9;
+    text += (s > 1 ? ", " : "") + formatQuantity(c.stageBounds[s]);
+  }
+  return moved ? text : "";
+}
+
 void summarize(const SimResult &sim, PlanCandidate &c) {
   c.makespan = sim.makespan;
   c.bubbleRatio = sim.bubbleRatio;
@@ -67,7 +111,8 @@ void checkBudget(const PlanOptions &options, PlanCandidate &c) {
 }
 
 /// Simulates one kind; false (with a finding) only if the simulator rejects
-/// a generated schedule, which would be a bug in a generator or the lowering.
+/// a generated schedule or auto's cut does not fit it, which would be a bug
+/// in a generator or the lowering.
 bool evaluate(const PlanOptions &options, PlanCandidate &c,
               std::vector<Finding> &findings) {
   GenerateOptions g = generateOptionsFor(options, c.kind);
@@ -79,7 +124,15 @@ bool evaluate(const PlanOptions &options, PlanCandidate &c,
     return true;
   }
   c.stages = schedule->placement.stages; // auto's depends on its placement
-  CostModel cost = splitStages(options.cost, options.ranks, c.stages);
+  if (std::string bad = schedule->cut.empty()
+                            ? ""
+                            : schedule->cut.check(options.ranks, c.stages);
+      !bad.empty()) {
+    findings.push_back(Finding{std::string(toString(c.kind)) + ": " + bad});
+    return false;
+  }
+  CostModel cost = scheduleCosts(options.cost, *schedule);
+  c.stageBounds = stageBounds(*schedule);
   std::vector<Finding> replay;
   std::optional<SimResult> sim = simulate(*schedule, cost, replay);
   if (!sim) {
@@ -218,6 +271,10 @@ std::string renderPlanText(const PlanResult &result) {
     out += renderTable({"kind", "stages", "makespan", "bubble", "max bubble",
                         "peak act", "peak act bytes", "param copies", "fits"},
                        rows, {0, 8});
+  for (const PlanCandidate &c : result.candidates)
+    if (std::string bounds = movedBoundsText(c, o.ranks); !bounds.empty())
+      out += std::string(toString(c.kind)) + " moves the stage boundaries to " +
+             bounds + " (in rank-sized chunks of the model)\n";
   if (!skipped.empty())
     out += "skipped:\n" + skipped;
   out += result.recommended ? "recommended: " + result.reason + "\n"
@@ -240,6 +297,7 @@ static nlohmann::json planJson(const PlanResult &result) {
     }
     candidates.push_back({{"kind", kind},
                           {"stages", c.stages},
+                          {"stage_bounds", c.stageBounds},
                           {"makespan", c.makespan},
                           {"bubble_ratio", c.bubbleRatio},
                           {"max_bubble", c.maxBubble},

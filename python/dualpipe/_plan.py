@@ -11,10 +11,14 @@ from ._costs import Costs, byte_text, check_int, cost_text
 
 @dataclass(frozen=True)
 class PlanRow:
-    """One schedule kind as the planner simulated it."""
+    """One schedule kind as the planner simulated it. ``stage_bounds`` are
+    where its stages begin and end in the model, in rank-sized chunks
+    (``stages + 1`` bounds from 0 to the ranks): evenly spaced unless auto
+    moved them."""
 
     kind: str
     stages: int
+    stage_bounds: List[float]
     makespan: float
     bubble_ratio: float
     max_bubble: float

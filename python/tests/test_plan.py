@@ -28,6 +28,16 @@ def test_plan_equals_the_cli():
                               "--max-activations", "16")
 
 
+def test_plan_gives_where_auto_moves_the_stage_boundaries():
+    heavy_ends = "f@0=2,b@0=4,w@0=2,f@3=2,b@3=4,w@3=2"
+    result = dualpipe.plan(4, 8, heavy_ends, max_activations=4)
+    rows = {r.kind: r for r in result.rows}
+    assert rows["zb-h1"].stage_bounds == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert rows["zbv"].stage_bounds == [0.5 * s for s in range(9)]
+    assert rows["auto"].stage_bounds == [0.0, 0.75, 2.0, 3.25, 4.0]
+    assert "auto moves the stage boundaries to 0.75, 2, 3.25" in str(result)
+
+
 def test_plan_lists_skipped_kinds():
     result = dualpipe.plan(3, 4, "f=1,b=2,w=1")
     assert "dualpipe" in [s.kind for s in result.skipped]

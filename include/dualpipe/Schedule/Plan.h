@@ -6,8 +6,9 @@
 // on a fixed number of ranks and recommends the fastest one that fits a
 // memory budget. The costs describe the model cut into
 // `ranks` equal chunks (one stage per rank, as 1F1B runs it); kinds with
-// more stages split each chunk evenly (splitStages), so all kinds run the
-// same model. docs/cost-model.md shows real output.
+// more stages split each chunk evenly (splitStages), and auto may move the
+// stage boundaries (cutStages), so all kinds run the same model.
+// docs/cost-model.md shows real output.
 //
 //===----------------------------------------------------------------------===//
 #ifndef DUALPIPE_SCHEDULE_PLAN_H
@@ -44,6 +45,10 @@ struct PlanOptions {
 struct PlanCandidate {
   ScheduleKind kind = ScheduleKind::OneFOneB;
   int64_t stages = 0;
+  /// Where each stage begins and ends in the model, in rank-sized chunks:
+  /// stages + 1 bounds from 0 to ranks, evenly spaced unless auto moved
+  /// them (Schedule::cut).
+  std::vector<double> stageBounds;
   /// Why the kind was not simulated (its constraints fail); empty if it was.
   std::string skipped;
   double makespan = 0;
