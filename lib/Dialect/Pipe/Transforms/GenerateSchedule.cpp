@@ -30,11 +30,15 @@ SmallVector<int64_t> halvedLayout(ArrayRef<int64_t> chunks) {
   return halves;
 }
 
-/// The layout `schedule` runs: the pipeline's, or its halves when auto
-/// picked a placement with two stages per chunk.
+/// The layout `schedule` runs: auto's cut (in layers, the units it was
+/// given), else the pipeline's, or its halves when auto picked a placement
+/// with two stages per chunk.
 DenseI64ArrayAttr layoutFor(PipelineOp pipeline,
                             const dualpipe::Schedule &schedule) {
   DenseI64ArrayAttr layout = pipeline.getLayoutAttr();
+  if (layout && !schedule.cut.empty())
+    return DenseI64ArrayAttr::get(pipeline.getContext(),
+                                  schedule.cut.stageUnits);
   // A fixed kind's layout is partitioned for its stages: a mismatch is an
   // error, not a layout to halve.
   if (!layout || schedule.kind != dualpipe::ScheduleKind::Auto ||
@@ -122,8 +126,17 @@ struct GenerateSchedulePass
     }
     options.searchEvaluations = searchEvaluations;
     // The layout fixes one chunk per rank; the V and interleaved placements
-    // cut each in two (no deeper), which needs an even layer count in every
-    // chunk.
+    // cut each in two (no deeper), evenly, which needs an even layer count
+    // in every chunk. Where unequal chunks leave the ranks unbalanced, auto
+    // may move stage boundaries between layers (costing a stage by its
+    // share of each chunk's layers).
+    // Only a layout records a cut.
+    options.autoCut =
+        pipeline && pipeline.getLayout() &&
+        static_cast<int64_t>(pipeline.getLayout()->size()) == options.ranks;
+    if (options.autoCut)
+      options.autoChunkUnits.assign(pipeline.getLayout()->begin(),
+                                    pipeline.getLayout()->end());
     if (pipeline && pipeline.getLayout()) {
       options.autoMaxVirtualStages = 2;
       if (halvedLayout(*pipeline.getLayout()).empty())
