@@ -65,20 +65,38 @@ std::vector<double> stageBounds(const Schedule &schedule) {
   return bounds;
 }
 
+/// Inner stage bounds the text lists at each end of a long pipeline; the
+/// JSON has all of them.
+constexpr size_t kBoundsShownPerEnd = 6;
+
 /// "0.833, 2.17": the inner stage bounds, if some is not at an even share
-/// of a chunk; else empty.
+/// of a chunk (a long list elided in the middle); else empty.
 std::string movedBoundsText(const PlanCandidate &c, int64_t ranks) {
   if (c.stageBounds.size() < 2 || ranks < 1)
     return "";
   size_t stages = c.stageBounds.size() - 1;
-  std::string text;
+  size_t inner = stages - 1;
   bool moved = false;
   for (size_t s = 1; s < stages; ++s) {
     double even = static_cast<double>(s) * ranks / stages;
     moved |= std::abs(c.stageBounds[s] - even) > 1e-9;
+  }
+  if (!moved)
+    return "";
+  std::string text;
+  for (size_t s = 1; s < stages; ++s) {
+    bool elided = inner > 2 * kBoundsShownPerEnd && s > kBoundsShownPerEnd &&
+                  s + kBoundsShownPerEnd < stages;
+    if (elided) {
+      if (s == kBoundsShownPerEnd + 1)
+        text += ", ...";
+      continue;
+    }
     text += (s > 1 ? ", " : "") + formatQuantity(c.stageBounds[s]);
   }
-  return moved ? text : "";
+  if (inner > 2 * kBoundsShownPerEnd)
+    text += " (" + std::to_string(inner) + " bounds; --json lists them all)";
+  return text;
 }
 
 void summarize(const SimResult &sim, PlanCandidate &c) {
@@ -273,8 +291,10 @@ std::string renderPlanText(const PlanResult &result) {
                        rows, {0, 8});
   for (const PlanCandidate &c : result.candidates)
     if (std::string bounds = movedBoundsText(c, o.ranks); !bounds.empty())
-      out += std::string(toString(c.kind)) + " moves the stage boundaries to " +
-             bounds + " (in rank-sized chunks of the model)\n";
+      out += std::string(toString(c.kind)) +
+             " moves the stage boundaries (in rank-sized chunks of the "
+             "model) to " +
+             bounds + "\n";
   if (!skipped.empty())
     out += "skipped:\n" + skipped;
   out += result.recommended ? "recommended: " + result.reason + "\n"

@@ -35,7 +35,7 @@ def test_plan_gives_where_auto_moves_the_stage_boundaries():
     assert rows["zb-h1"].stage_bounds == [0.0, 1.0, 2.0, 3.0, 4.0]
     assert rows["zbv"].stage_bounds == [0.5 * s for s in range(9)]
     assert rows["auto"].stage_bounds == [0.0, 0.75, 2.0, 3.25, 4.0]
-    assert "auto moves the stage boundaries to 0.75, 2, 3.25" in str(result)
+    assert "the model) to 0.75, 2, 3.25" in str(result)
 
 
 def test_plan_lists_skipped_kinds():
