@@ -72,15 +72,12 @@ std::vector<int64_t> rebalancedLayout(const CostModel &chunks,
 /// no chunk changes; the boundaries of the chunks stay.
 std::vector<int64_t> spreadChunks(const CostModel &chunks,
                                   const Placement &placement,
-                                  const std::vector<int64_t> &chunkUnits) {
+                                  const StageCut &even) {
   int64_t ranks = placement.ranks;
   int64_t perChunk = placement.stages / ranks;
+  const std::vector<int64_t> &chunkUnits = even.chunkUnits;
   std::vector<double> perUnit = unitWork(chunks, chunkUnits);
-  std::vector<int64_t> units(placement.stages);
-  for (int64_t c = 0; c < ranks; ++c)
-    for (int64_t j = 0; j < perChunk; ++j)
-      units[c * perChunk + j] =
-          chunkUnits[c] / perChunk + (j < chunkUnits[c] % perChunk);
+  std::vector<int64_t> units = even.stageUnits;
   auto rankOf = [&](int64_t s) { return placement.rankOf(s, 0); };
   for (int round = 0; round < kCutRounds; ++round) {
     bool changed = false;
@@ -150,22 +147,15 @@ StageCut balancedCut(const CostModel &chunks, const Placement &placement,
   StageCut cut = even;
   bool oneStagePerRank = placement.kind == PlacementKind::Standard ||
                          placement.kind == PlacementKind::Dual;
-  cut.stageUnits = oneStagePerRank
-                       ? rebalancedLayout(chunks, even.chunkUnits)
-                       : spreadChunks(chunks, placement, even.chunkUnits);
+  cut.stageUnits = oneStagePerRank ? rebalancedLayout(chunks, even.chunkUnits)
+                                   : spreadChunks(chunks, placement, even);
   if (cut.stageUnits.empty() || cut.stageUnits == even.stageUnits)
     return {};
-  // Standard and dual ranks each carry a stage (dual: two, mirrored, of the
-  // same layout), so the heaviest stage stands for the heaviest rank.
+  // rankWork follows the first micro-batch: on dual, its direction puts
+  // stage s on rank s, so the heaviest stage stands for the heaviest rank
+  // (the other direction mirrors the same layout).
   auto heaviestOf = [&](const StageCut &c) {
-    CostModel stages = cutStages(chunks, c);
-    if (oneStagePerRank) {
-      std::vector<double> work;
-      for (int64_t s = 0; s < placement.stages; ++s)
-        work.push_back(stages.stage(s).f + stages.stage(s).b);
-      return heaviest(work);
-    }
-    return heaviest(rankWork(placement, stages));
+    return heaviest(rankWork(placement, cutStages(chunks, c)));
   };
   if (!(heaviestOf(cut) < heaviestOf(even) * (1 - kGain)))
     return {};

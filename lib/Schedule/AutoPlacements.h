@@ -40,9 +40,9 @@ std::vector<double> rankWork(const Placement &placement,
 /// ranks' work better than the even split, or empty if none does. The
 /// chunks have chunkUnits[c] units (kCutUnitsPerChunk each if empty).
 /// Standard and dual move the stage boundaries across the chunks to the
-/// balanced layout of the units (balancedUnitLayout); V and interleaved
-/// keep the chunk boundaries and cut every chunk where the ranks' loads
-/// even out.
+/// balanced layout of the units (balancedUnitLayout), the same for both;
+/// V and interleaved keep the chunk boundaries and cut every chunk where
+/// the ranks' loads even out.
 StageCut balancedCut(const CostModel &chunks, const Placement &placement,
                      const std::vector<int64_t> &chunkUnits);
 

@@ -142,6 +142,18 @@ private:
     return wide || (p.splitBackward && defaultW && p.laterStageFirst);
   }
 
+  /// balancedCut, once for the standard and dual placements, which share
+  /// it (its table grows with ranks x units).
+  StageCut cutFor(const Placement &placement) {
+    if (placement.kind != PlacementKind::Standard &&
+        placement.kind != PlacementKind::Dual)
+      return balancedCut(chunks, placement, options.autoChunkUnits);
+    if (!oneStagePerRankCut)
+      oneStagePerRankCut =
+          balancedCut(chunks, placement, options.autoChunkUnits);
+    return *oneStagePerRankCut;
+  }
+
   std::vector<ListPolicy> policiesFor(const Placement &placement,
                                       const CostModel &cost) const {
     PlacementKind kind = placement.kind;
@@ -206,7 +218,7 @@ private:
       shape.placement = placement;
       std::vector<Schedule> cuts = {shape};
       if (options.autoCut)
-        shape.cut = balancedCut(chunks, placement, options.autoChunkUnits);
+        shape.cut = cutFor(placement);
       if (!shape.cut.empty())
         cuts.push_back(shape);
       for (const Schedule &cut : cuts) {
@@ -267,6 +279,7 @@ private:
   Budget budget;
   std::optional<Schedule> best;
   Score bestScore;
+  std::optional<StageCut> oneStagePerRankCut;
 };
 
 } // namespace

@@ -34,7 +34,8 @@ struct GenerateOptions {
   /// kind (unset: F = 1, B = 2, W = 1 on every stage, no latency). The
   /// published order is kept unless the greedy is strictly faster under them.
   /// auto: the costs per rank-sized chunk of the model (one stage per rank;
-  /// the V placement splits each in two).
+  /// placements with more stages split each evenly, and the search may move
+  /// the boundaries: Schedule::cut).
   std::optional<CostModel> cost;
   /// auto only: budget on any rank's peak live activations, as a count of
   /// stage activations (as the simulator and the planner count them) and
